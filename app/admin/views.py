@@ -1,0 +1,100 @@
+"""Administration of the directory: organisation, departments, staff and roles."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from app.extensions import db
+from app.security import current_actor, current_language, roles_required
+from archive import directory
+from archive.catalogues import ROLES
+from archive.errors import ArchiveError
+from archive.models import Department, Organization, Staff
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _page(status: int = 200, **extra):
+    actor = current_actor()
+    org = db.session.get(Organization, actor.organization_id)
+    staff = db.session.scalars(select(Staff).where(Staff.organization_id == org.id)
+                               .order_by(Staff.username)).all()
+    return render_template("admin/index.html", org=org, departments=org.departments,
+                           staff=staff, roles=ROLES, **extra), status
+
+
+def _run(action, ok_message: str):
+    """Run a directory use case; flash success or re-render with field errors."""
+    try:
+        action()
+        db.session.commit()
+    except ArchiveError as exc:
+        db.session.rollback()
+        lang = current_language()
+        return _page(422, message=exc.message.text(lang),
+                     errors={k: v.text(lang) for k, v in exc.fields.items()},
+                     values=request.form.to_dict())
+    flash(ok_message, "success")
+    return redirect(url_for("admin.index"))
+
+
+@bp.get("/")
+@roles_required("admin")
+def index():
+    return _page()
+
+
+@bp.post("/departments")
+@roles_required("admin")
+def add_department():
+    actor = current_actor()
+    return _run(lambda: directory.create_department(
+        db.session, actor, organization_id=actor.organization_id,
+        name=request.form.get("name", ""), abbreviation=request.form.get("abbreviation", "")),
+        "Đã thêm phòng ban.")
+
+
+def _dept_id() -> int | None:
+    raw = request.form.get("department_id") or ""
+    return int(raw) if raw.isdigit() else None
+
+
+@bp.post("/staff")
+@roles_required("admin")
+def add_staff():
+    actor = current_actor()
+    return _run(lambda: directory.create_staff(
+        db.session, actor, organization_id=actor.organization_id,
+        username=request.form.get("username", ""), full_name=request.form.get("full_name", ""),
+        password=request.form.get("password", ""), roles=request.form.getlist("roles"),
+        department_id=_dept_id(), position_title=request.form.get("position_title")),
+        "Đã thêm cán bộ.")
+
+
+@bp.post("/staff/<int:staff_id>")
+@roles_required("admin")
+def update_staff(staff_id: int):
+    actor = current_actor()
+    target = db.session.get(Staff, staff_id)
+    if target is None or target.organization_id != actor.organization_id:
+        return _page(404, message="Không tìm thấy cán bộ.")
+    password = request.form.get("password") or ""
+
+    def action():
+        directory.update_staff(db.session, actor, staff_id,
+                               position_title=request.form.get("position_title", ""),
+                               department_id=_dept_id() or 0,
+                               roles=request.form.getlist("roles"),
+                               active=request.form.get("active") == "1")
+        if password:
+            directory.set_password(db.session, actor, staff_id, password)
+    return _run(action, f"Đã cập nhật {target.username}.")
+
+
+@bp.get("/departments/<int:dept_id>")
+@roles_required("admin")
+def department(dept_id: int):
+    dept = db.session.get(Department, dept_id)
+    if dept is None or dept.organization_id != current_actor().organization_id:
+        return _page(404, message="Không tìm thấy phòng ban.")
+    return redirect(url_for("admin.index") + f"#dept-{dept.id}")

@@ -1,0 +1,53 @@
+"""JSON shapes of the API (field names from API.md)."""
+from __future__ import annotations
+
+from datetime import timedelta, timezone
+
+VN_TZ = timezone(timedelta(hours=7))
+
+
+def _d(value):
+    return value.isoformat() if value else None
+
+
+def _t(value):
+    return value.astimezone(VN_TZ).isoformat(timespec="seconds") if value else None
+
+
+def staff_json(staff) -> dict:
+    return {"id": staff.id, "username": staff.username, "full_name": staff.full_name,
+            "roles": sorted(staff.roles), "position_title": staff.position_title,
+            "department": ({"id": staff.department.id, "name": staff.department.name,
+                            "abbreviation": staff.department.abbreviation}
+                           if staff.department else None),
+            "organization": {"id": staff.organization.id, "name": staff.organization.name,
+                             "organ_id": staff.organization.organ_id}}
+
+
+def register_json(reg) -> dict:
+    return {"id": reg.id, "name": reg.name, "year": reg.year, "direction": reg.direction,
+            "confidential": reg.confidential, "last_number": reg.last_number}
+
+
+FIELDS = ("code_number", "code_notation", "issuer_name", "issuer_organ_id", "document_type",
+          "subject", "signer_position", "signer_name", "page_count", "urgency",
+          "confidentiality", "recipients", "channel", "notes", "status")
+
+
+def document_json(doc, brief: bool = False) -> dict:
+    body = {"id": doc.id, "direction": doc.direction, "register_id": doc.register_id,
+            "register": {"id": doc.register.id, "name": doc.register.name,
+                         "year": doc.register.year},
+            "arrival_number": doc.arrival_number, "arrival_date": _d(doc.arrival_date),
+            "issued_date": _d(doc.issued_date), "due_date": _d(doc.due_date),
+            **{f: getattr(doc, f) for f in FIELDS}}
+    if brief:
+        return body
+    body.update({
+        "files": [{"id": f.id, "name": f.name, "sha256": f.sha256, "size": f.size,
+                   "role": f.role, "media_type": f.media_type, "page_count": f.page_count,
+                   "pdf_sha256": f.pdf_sha256} for f in doc.files],
+        "created_by": {"id": doc.created_by.id, "username": doc.created_by.username,
+                       "full_name": doc.created_by.full_name},
+        "created_at": _t(doc.created_at)})
+    return body

@@ -1,0 +1,137 @@
+"""JSON API v1 (API.md): bearer tokens only, the same use cases as the UI."""
+from __future__ import annotations
+
+import json
+from functools import wraps
+
+from flask import Blueprint, current_app, g, jsonify, request
+from werkzeug.exceptions import BadRequest
+
+from app import wiring
+from app.api.schemas import document_json, register_json, staff_json
+from app.documents.views import file_response
+from app.errors import api_error
+from app.extensions import db
+from app.incoming.views import query_from_args
+from app.security import current_actor, current_language
+from archive import directory, registers
+from archive.errors import AuthenticationFailed
+from workflows import incoming
+from workflows.incoming import Upload
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def token_required(view):
+    """Authenticate with ``Authorization: Bearer <token>``; cookies are ignored."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        staff = None
+        if scheme.lower() == "bearer" and token.strip():
+            staff = directory.staff_for_token(db.session, token.strip())
+        if staff is None:
+            lang = current_language()
+            return api_error(401, "unauthorized",
+                             "Thiếu hoặc sai mã truy cập (token)." if lang != "en"
+                             else "Missing or invalid bearer token.")
+        g.api_staff = staff
+        return view(*args, **kwargs)
+    return wrapped
+
+
+@bp.post("/auth/token")
+def issue_token():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest()
+    try:
+        staff = directory.authenticate(
+            db.session, str(body.get("username", "")), str(body.get("password", "")),
+            max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+            lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+    except AuthenticationFailed:
+        db.session.commit()  # keep the failure count, then report
+        raise
+    token, expires = directory.issue_token(db.session, staff,
+                                           current_app.config["API_TOKEN_HOURS"])
+    db.session.commit()
+    return jsonify({"token": token, "expires_at": expires.isoformat()}), 201
+
+
+@bp.get("/me")
+@token_required
+def me():
+    return jsonify(staff_json(g.api_staff))
+
+
+@bp.get("/registers")
+@token_required
+def list_registers():
+    actor = current_actor()
+    regs = registers.registers_for(db.session, actor.organization_id, "incoming",
+                                   include_confidential=actor.has("clerk"))
+    return jsonify({"items": [register_json(r) for r in regs]})
+
+
+def _metadata() -> dict:
+    raw = request.form.get("metadata")
+    if raw is None and request.is_json:
+        return request.get_json(silent=True) or {}
+    try:
+        data = json.loads(raw or "{}")
+    except ValueError:
+        raise BadRequest("metadata is not JSON") from None
+    if not isinstance(data, dict):
+        raise BadRequest("metadata must be a JSON object")
+    return data
+
+
+def _uploads() -> list[Upload]:
+    files = [f for f in request.files.getlist("files") if f and f.filename]
+    attachments = [f for f in request.files.getlist("attachments") if f and f.filename]
+    uploads = [Upload(f.filename, f.read(), "main" if i == 0 else "attachment")
+               for i, f in enumerate(files)]
+    return uploads + [Upload(f.filename, f.read(), "attachment") for f in attachments]
+
+
+@bp.post("/incoming")
+@token_required
+def register_incoming():
+    """Register: multipart ``metadata`` (JSON) + ``files`` (first = main file)."""
+    metadata = _metadata()
+    result = incoming.register_incoming(
+        db.session, current_actor(), wiring.storage(), wiring.limits(), metadata, _uploads(),
+        confirm_duplicate=bool(metadata.get("confirm_duplicate")),
+        idempotency_key=request.headers.get("Idempotency-Key"))
+    body = document_json(result.document)
+    body["duplicates"] = [incoming.summary(d) for d in result.duplicates]
+    return jsonify(body), 200 if result.replayed else 201
+
+
+@bp.get("/incoming")
+@token_required
+def list_incoming():
+    query = query_from_args(current_app.config["PER_PAGE_MAX"])
+    items, total = incoming.list_incoming(db.session, current_actor(), query)
+    return jsonify({"items": [document_json(d, brief=True) for d in items], "total": total,
+                    "page": query.page, "per_page": query.per_page})
+
+
+@bp.get("/documents/<int:document_id>")
+@token_required
+def get_document(document_id: int):
+    doc = incoming.view_document(db.session, current_actor(), document_id)
+    body = document_json(doc)
+    body["history"] = [{"at": e.at.isoformat(), "actor": e.actor_name, "action": e.action}
+                       for e in incoming.history(db.session, doc.id)]
+    return jsonify(body)
+
+
+@bp.get("/documents/<int:document_id>/files/<int:file_id>")
+@token_required
+def get_file(document_id: int, file_id: int):
+    file, data = incoming.open_file(db.session, current_actor(), wiring.storage(),
+                                    document_id, file_id)
+    return file_response(data, file.name, file.media_type, inline=False)

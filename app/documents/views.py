@@ -1,0 +1,48 @@
+"""One document: metadata, files in the viewer, original bytes, history."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Blueprint, Response, render_template
+from flask_login import login_required
+
+from app import wiring
+from app.extensions import db
+from app.security import current_actor
+from workflows import incoming
+
+bp = Blueprint("documents", __name__, url_prefix="/documents")
+
+
+@bp.get("/<int:document_id>")
+@login_required
+def show(document_id: int):
+    doc = incoming.view_document(db.session, current_actor(), document_id)
+    return render_template("documents/show.html", doc=doc,
+                           history=incoming.history(db.session, doc.id))
+
+
+def file_response(data: bytes, name: str, media_type: str, inline: bool) -> Response:
+    disposition = "inline" if inline else "attachment"
+    ascii_name = name.encode("ascii", "replace").decode().replace('"', "")
+    headers = {"Content-Disposition":
+               f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}",
+               "Cache-Control": "private, no-store"}
+    return Response(data, mimetype=media_type, headers=headers)
+
+
+@bp.get("/<int:document_id>/files/<int:file_id>")
+@login_required
+def download(document_id: int, file_id: int):
+    file, data = incoming.open_file(db.session, current_actor(), wiring.storage(),
+                                    document_id, file_id)
+    return file_response(data, file.name, file.media_type, inline=False)
+
+
+@bp.get("/<int:document_id>/files/<int:file_id>/view.pdf")
+@login_required
+def view_pdf(document_id: int, file_id: int):
+    file, data = incoming.open_file(db.session, current_actor(), wiring.storage(),
+                                    document_id, file_id, rendition=True)
+    name = file.name.rsplit(".", 1)[0] + ".pdf"
+    return file_response(data, name, "application/pdf", inline=True)

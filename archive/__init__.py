@@ -1,0 +1,1 @@
+"""System of record: directory, registers, documents, blobs, audit (no Flask)."""

@@ -1,0 +1,284 @@
+"""Tables of the system of record: directory, registers, documents, files, audit.
+
+Everything here is plain SQLAlchemy (no Flask) so that the CLI, background
+jobs and benchmarks share it with the web layer.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer,
+                        String, Text, UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from archive.db import Base, utcnow
+
+
+class UTCDateTime(TypeDecorator):
+    """Timestamps stored in UTC and always returned timezone-aware.
+
+    SQLite keeps no offset, so naive values read back are re-labelled UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(timezone.utc)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+# --- Directory -------------------------------------------------------------
+
+class Organization(Base):
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    abbreviation: Mapped[str] = mapped_column(String(30))
+    organ_id: Mapped[str | None] = mapped_column(String(35), unique=True)  # QĐ 20/2020
+    parent_name: Mapped[str | None] = mapped_column(String(200))
+    place_name: Mapped[str | None] = mapped_column(String(100))  # địa danh for date lines
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    departments: Mapped[list[Department]] = relationship(
+        back_populates="organization", order_by="Department.name")
+
+
+class Department(Base):
+    __tablename__ = "departments"
+    __table_args__ = (UniqueConstraint("organization_id", "abbreviation"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    abbreviation: Mapped[str] = mapped_column(String(30))
+
+    organization: Mapped[Organization] = relationship(back_populates="departments")
+
+
+class Staff(Base):
+    """A person who logs in. Roles are data (``StaffRole``), titles free text."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(100))
+    position_title: Mapped[str | None] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    signing_pin_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)  # bump = log out everywhere
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organization: Mapped[Organization] = relationship()
+    department: Mapped[Department | None] = relationship()
+    role_rows: Mapped[list[StaffRole]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def roles(self) -> set[str]:
+        return {r.role for r in self.role_rows}
+
+
+class StaffRole(Base):
+    __tablename__ = "staff_roles"
+    __table_args__ = (UniqueConstraint("staff_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(30))
+
+
+class ApiToken(Base):
+    """Bearer tokens for the API; only the SHA-256 of the token is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DocumentType(Base):
+    __tablename__ = "document_types"
+
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    abbreviation: Mapped[str] = mapped_column(String(10), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- Registers and documents ----------------------------------------------
+
+class Register(Base):
+    """A sổ: one number sequence per organisation, direction and year."""
+
+    __tablename__ = "registers"
+    __table_args__ = (UniqueConstraint("organization_id", "direction", "year", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    direction: Mapped[str] = mapped_column(String(10))  # incoming | outgoing
+    year: Mapped[int] = mapped_column(Integer)
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    name: Mapped[str] = mapped_column(String(200))
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+    last_arrival_date: Mapped[date | None] = mapped_column(Date)
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    organization: Mapped[Organization] = relationship()
+
+
+class Document(Base):
+    """An incoming or outgoing document with its Decree 30 metadata."""
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        UniqueConstraint("register_id", "arrival_number"),
+        Index("ix_documents_register_list", "organization_id", "direction", "arrival_date", "id"),
+        Index("ix_documents_dupkey", "organization_id", "dup_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    direction: Mapped[str] = mapped_column(String(10))
+    register_id: Mapped[int] = mapped_column(ForeignKey("registers.id"), index=True)
+    arrival_number: Mapped[int | None] = mapped_column(Integer)
+    arrival_date: Mapped[date | None] = mapped_column(Date)
+    code_number: Mapped[str | None] = mapped_column(String(11))
+    code_notation: Mapped[str | None] = mapped_column(String(30))
+    issued_date: Mapped[date | None] = mapped_column(Date)
+    issuer_name: Mapped[str | None] = mapped_column(String(200))
+    issuer_organ_id: Mapped[str | None] = mapped_column(String(35))
+    document_type: Mapped[str | None] = mapped_column(ForeignKey("document_types.code"))
+    subject: Mapped[str] = mapped_column(String(500))
+    signer_position: Mapped[str | None] = mapped_column(String(100))
+    signer_name: Mapped[str | None] = mapped_column(String(50))
+    page_count: Mapped[int | None] = mapped_column(Integer)
+    urgency: Mapped[str] = mapped_column(String(12), default="normal")
+    confidentiality: Mapped[str] = mapped_column(String(12), default="normal")
+    due_date: Mapped[date | None] = mapped_column(Date)
+    recipients: Mapped[str | None] = mapped_column(String(1000))
+    channel: Mapped[str] = mapped_column(String(10), default="paper")
+    notes: Mapped[str | None] = mapped_column(String(500))
+    language: Mapped[str] = mapped_column(String(30), default="Tiếng Việt")
+    status: Mapped[str] = mapped_column(String(20), default="registered", index=True)
+    dup_key: Mapped[str | None] = mapped_column(String(300))
+    subject_folded: Mapped[str] = mapped_column(String(500), default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    register: Mapped[Register] = relationship()
+    created_by: Mapped[Staff] = relationship()
+    files: Mapped[list[DocumentFile]] = relationship(
+        order_by="DocumentFile.position", cascade="all, delete-orphan")
+    doc_type: Mapped[DocumentType | None] = relationship()
+
+
+class Blob(Base):
+    """A stored byte string, named by its SHA-256 (written once, never rewritten)."""
+
+    __tablename__ = "blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DocumentFile(Base):
+    """A file of a document: the original bytes plus a PDF rendition to view.
+
+    For a PDF the rendition is the original itself; for a scanned image it is
+    the lossless PDF made from it.
+    """
+
+    __tablename__ = "document_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    role: Mapped[str] = mapped_column(String(12))  # main | attachment
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    page_count: Mapped[int | None] = mapped_column(Integer)
+    pdf_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DocumentAccess(Base):
+    """Who a document was routed to (grants sight of confidential documents)."""
+
+    __tablename__ = "document_access"
+    __table_args__ = (UniqueConstraint("document_id", "staff_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(50), default="routed")
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- Audit and idempotency ----------------------------------------------------
+
+class AuditEntry(Base):
+    """Append-only, hash-chained record of who did what (DOMAIN §2.15 5.a)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_object", "object_type", "object_id"),)
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                     primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_name: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """One row: the chain's last sequence number and hash (also the append lock)."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class IdempotencyRecord(Base):
+    """The first answer to a retried write (API ``Idempotency-Key``)."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("staff_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    key: Mapped[str] = mapped_column(String(200))
+    status_code: Mapped[int] = mapped_column(Integer)
+    body: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,120 @@
+"""Configuration: the only module of eOffice that reads the environment.
+
+Three profiles share one code path (DESIGN.md, "Two ways to run"):
+
+* ``Config``: the embedded default (SQLite, in-process jobs, files under
+  ``instance/``) unless ``DATABASE_URL`` / ``REDIS_URL`` point at production
+  services;
+* ``ProductionConfig``: refuses to start without a real secret and database;
+* ``TestConfig``: what the test suite builds on (values passed explicitly).
+
+Domain packages never read this module: the web layer hands them values.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _env_int(name: str, default: int) -> int:
+    value = _env(name)
+    return int(value) if value is not None else default
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _sqlite_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / 'eoffice.db'}"
+
+
+def _normalise_db_url(url: str) -> str:
+    """Accept the usual ``postgres://`` spelling some operators use."""
+    if url.startswith("postgres://"):
+        return "postgresql://" + url[len("postgres://"):]
+    return url
+
+
+class Config:
+    """Embedded default; every value may be overridden by the environment."""
+
+    DATA_DIR = Path(_env("EOFFICE_DATA_DIR", str(BASE_DIR / "instance"))).resolve()
+    SECRET_KEY = _env("SECRET_KEY", "dev-only-change-me")
+    SQLALCHEMY_DATABASE_URI = _normalise_db_url(_env("DATABASE_URL", _sqlite_url(DATA_DIR)))
+    REDIS_URL = _env("REDIS_URL")
+    SEARCH_BACKEND = _env("EOFFICE_SEARCH", "database")
+    TSA_URL = _env("EOFFICE_TSA_URL")
+    PKCS11_MODULE = _env("EOFFICE_PKCS11_MODULE")
+    SMTP_URL = _env("SMTP_URL")
+
+    # Uploads and untrusted-file limits (DOMAIN §2.12, issue: bad input).
+    MAX_FILE_BYTES = _env_int("EOFFICE_MAX_FILE_MB", 50) * 1024 * 1024
+    MAX_CONTENT_LENGTH = _env_int("EOFFICE_MAX_REQUEST_MB", 200) * 1024 * 1024
+    MAX_PDF_PAGES = _env_int("EOFFICE_MAX_PDF_PAGES", 2000)
+    PROBE_TIMEOUT_SECONDS = _env_int("EOFFICE_PROBE_TIMEOUT", 30)
+    PROBE_MEMORY_MB = _env_int("EOFFICE_PROBE_MEMORY_MB", 768)
+
+    # Authentication.
+    LOGIN_MAX_FAILURES = _env_int("EOFFICE_LOGIN_MAX_FAILURES", 5)
+    LOGIN_LOCK_MINUTES = _env_int("EOFFICE_LOGIN_LOCK_MINUTES", 15)
+    API_TOKEN_HOURS = _env_int("EOFFICE_API_TOKEN_HOURS", 12)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("EOFFICE_SECURE_COOKIES", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = _env_int("EOFFICE_SESSION_HOURS", 10) * 3600
+    WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token
+
+    # Interface.
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = ("vi", "en")
+    PER_PAGE_DEFAULT = 50
+    PER_PAGE_MAX = 200
+
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+
+class ProductionConfig(Config):
+    """Production: PostgreSQL, Redis/RQ, secure cookies, a real secret."""
+
+    SESSION_COOKIE_SECURE = _env_bool("EOFFICE_SECURE_COOKIES", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+
+class TestConfig(Config):
+    """Test runs: paths and database URL are given by the fixtures."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    WTF_CSRF_ENABLED = True
+    LOGIN_LOCK_MINUTES = 15
+    PROBE_TIMEOUT_SECONDS = 20
+
+
+def config_for_environment() -> type[Config]:
+    """Pick the profile named by ``EOFFICE_ENV`` (default: embedded)."""
+    name = (_env("EOFFICE_ENV", "default") or "default").lower()
+    return {"production": ProductionConfig, "test": TestConfig}.get(name, Config)
+
+
+def test_database_url() -> str | None:
+    """PostgreSQL server the test suite may create throw-away databases on."""
+    return _env("EOFFICE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def test_redis_url() -> str | None:
+    return _env("EOFFICE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -1,0 +1,1 @@
+"""PDF signatures over pyHanko (plain Python, no Flask). Built in a later issue."""

@@ -1,0 +1,1 @@
+"""Executive workflow use cases (plain Python, no Flask)."""

@@ -1,0 +1,148 @@
+"""The demo agency (API.md): "Sở Văn hóa, Thể thao và Du lịch" with its logins.
+
+Demo data only: the password and PIN below are public. Loading is idempotent
+(run it twice, get the same agency, people and documents).
+"""
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from archive import directory
+from archive.identity import Actor
+from archive.inspection import Limits
+from archive.models import Department, Document, Organization
+from archive.storage import BlobStorage
+from workflows import incoming
+
+DEMO_PASSWORD = "eoffice-demo"
+DEMO_PIN = "123456"
+DEMO_ORGAN_ID = "000.00.21.H99"
+ORG = {"name": "Sở Văn hóa, Thể thao và Du lịch", "abbreviation": "SVHTTDL",
+       "parent_name": "ỦY BAN NHÂN DÂN TỈNH DEMO", "place_name": "Demo"}
+DEPARTMENTS = [("Văn phòng", "VP"), ("Phòng Quản lý Văn hóa", "QLVH"),
+               ("Phòng Quản lý Du lịch", "QLDL"), ("Phòng Quản lý Thể dục thể thao", "QLTDTT"),
+               ("Phòng Xây dựng nếp sống văn hóa và Gia đình", "XDNSVHGD")]
+# username, full name, title, department abbreviation, roles
+PEOPLE = [
+    ("vanthu", "Nguyễn Thị Thu", "Văn thư", "VP", ["clerk"]),
+    ("chanhvanphong", "Trần Văn Chánh", "Chánh Văn phòng", "VP", ["office_head"]),
+    ("giamdoc", "Lê Minh Đức", "Giám đốc", None, ["leader"]),
+    ("phogiamdoc", "Phạm Thị Hạnh", "Phó Giám đốc", None, ["leader"]),
+    ("truongphong.vh", "Hoàng Văn Hải", "Trưởng phòng Quản lý Văn hóa", "QLVH",
+     ["department_head"]),
+    ("chuyenvien.vh", "Đỗ Thị Lan", "Chuyên viên", "QLVH", ["specialist"]),
+    ("truongphong.dl", "Vũ Quốc Dũng", "Trưởng phòng Quản lý Du lịch", "QLDL",
+     ["department_head"]),
+    ("chuyenvien.dl", "Bùi Thị Mai", "Chuyên viên", "QLDL", ["specialist"]),
+    ("luutru", "Ngô Văn Lưu", "Lưu trữ viên", "VP", ["archivist"]),
+    ("quantri", "Đặng Quản Trị", "Quản trị hệ thống", "VP", ["admin"]),
+]
+DOCUMENTS = [
+    {"code_number": "125", "code_notation": "UBND-VX", "issuer_name": "Ủy ban nhân dân tỉnh Demo",
+     "document_type": "CV", "subject": "V/v tổ chức các hoạt động văn hóa chào mừng Tết Nguyên đán",
+     "signer_position": "Phó Chủ tịch", "signer_name": "Trần Quốc Bảo", "urgency": "urgent"},
+    {"code_number": "45", "code_notation": "QĐ-BVHTTDL",
+     "issuer_name": "Bộ Văn hóa, Thể thao và Du lịch", "document_type": "QD",
+     "subject": "Quyết định về việc công nhận điểm du lịch cấp tỉnh",
+     "signer_position": "Thứ trưởng", "signer_name": "Hồ An Phong"},
+    {"code_number": "18", "code_notation": "KH-SNV", "issuer_name": "Sở Nội vụ tỉnh Demo",
+     "document_type": "KH", "subject": "Kế hoạch kiểm tra công tác văn thư, lưu trữ năm 2026",
+     "signer_position": "Giám đốc", "signer_name": "Lý Thị Nga", "urgency": "normal"},
+]
+
+
+def _sample_pdf(title: str, subject: str) -> bytes:
+    """A one-page PDF standing in for a scanned document (Vietnamese text)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    font = "DemoSerif"
+    if font not in pdfmetrics.getRegisteredFontNames():
+        for path in ("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf",
+                     "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"):
+            try:
+                pdfmetrics.registerFont(TTFont(font, path))
+                break
+            except Exception:  # noqa: BLE001 - try the next font
+                continue
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    c.setFont(font, 13)
+    c.drawString(72, 780, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+    c.drawString(72, 760, "Độc lập - Tự do - Hạnh phúc")
+    c.drawString(72, 720, title)
+    c.drawString(72, 700, subject[:90])
+    c.drawString(72, 660, "(Văn bản mẫu của dữ liệu trình diễn)")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def _ensure_org(session: Session) -> Organization:
+    org = session.scalar(select(Organization).where(Organization.organ_id == DEMO_ORGAN_ID))
+    if org is None:
+        org = directory.create_organization(session, Actor.system(), organ_id=DEMO_ORGAN_ID,
+                                            **ORG)
+    return org
+
+
+def _ensure_departments(session: Session, org: Organization) -> dict[str, Department]:
+    found = {d.abbreviation: d for d in session.scalars(
+        select(Department).where(Department.organization_id == org.id))}
+    for name, abbrev in DEPARTMENTS:
+        if abbrev not in found:
+            found[abbrev] = directory.create_department(
+                session, Actor.system(org.id), organization_id=org.id, name=name,
+                abbreviation=abbrev)
+    return found
+
+
+def _ensure_people(session: Session, org: Organization, depts: dict[str, Department]) -> None:
+    for username, full_name, title, dept, roles in PEOPLE:
+        if directory.find_staff(session, username) is None:
+            directory.create_staff(
+                session, Actor.system(org.id), organization_id=org.id, username=username,
+                full_name=full_name, password=DEMO_PASSWORD, roles=roles,
+                department_id=depts[dept].id if dept else None, position_title=title,
+                signing_pin=DEMO_PIN if "leader" in roles or "clerk" in roles else None)
+
+
+def _ensure_documents(session: Session, org: Organization, storage: BlobStorage,
+                      limits: Limits, today: date) -> int:
+    have = session.scalar(select(func.count(Document.id)).where(
+        Document.organization_id == org.id))
+    if have:
+        return 0
+    clerk = Actor.of(directory.find_staff(session, "vanthu"))
+    for i, fields in enumerate(DOCUMENTS):
+        issued = today - timedelta(days=3 - i)
+        pdf = _sample_pdf(f"Số: {fields['code_number']}/{fields['code_notation']}",
+                          fields["subject"])
+        incoming.register_incoming(
+            session, clerk, storage, limits,
+            {**fields, "issued_date": issued.isoformat(), "arrival_date": today.isoformat(),
+             "channel": "paper"},
+            [incoming.Upload(f"van-ban-{i + 1}.pdf", pdf)], today=today)
+    return len(DOCUMENTS)
+
+
+def load_demo(session: Session, storage: BlobStorage, limits: Limits,
+              today: date | None = None, with_documents: bool = True) -> dict:
+    """Create (or complete) the demo agency; return what was loaded."""
+    directory.seed_document_types(session)
+    org = _ensure_org(session)
+    depts = _ensure_departments(session, org)
+    _ensure_people(session, org, depts)
+    session.commit()
+    added = (_ensure_documents(session, org, storage, limits, today or incoming.vn_today())
+             if with_documents else 0)
+    session.commit()
+    return {"organization": org.name, "documents_added": added,
+            "logins": [(p[0], p[2]) for p in PEOPLE], "password": DEMO_PASSWORD,
+            "pin": DEMO_PIN}
