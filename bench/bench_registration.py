@@ -1,0 +1,245 @@
+"""Registration throughput and latency through the real API under gunicorn.
+
+Why: registering (vào sổ) is the one write path every clerk waits on, and it
+serialises on two row locks (the register's number and the audit-chain head)
+while each request also inspects its file in a sandboxed child process. This
+measures what a small agency server sustains end to end: HTTP, multipart
+parsing, inspection, blob storage, numbering, audit, commit. Afterwards it
+checks through the API that the arrival numbers are gap-free and unique,
+which is the property the locking exists for.
+
+Each run uses its own throw-away database and data directory and removes
+them (and stops gunicorn) even when it fails:
+
+    .venv/bin/python bench/bench_registration.py --requests 200 --concurrency 4
+    .venv/bin/python bench/bench_registration.py --backend sqlite
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+
+NOTATION = "BENCH-TT"
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--requests", type=int, default=200, help="registrations to send")
+    p.add_argument("--concurrency", type=int, default=4, help="client threads")
+    p.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    p.add_argument("--pages", type=int, default=1, help="pages per PDF (~50 KB each)")
+    p.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql")
+    p.add_argument("--inspect-reps", type=int, default=10,
+                   help="times to run inspect_upload alone for the breakdown")
+    p.add_argument("--no-results", action="store_true", help="do not touch RESULTS.md")
+    return p.parse_args()
+
+
+# --- the server ------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def request(port: int, method: str, path: str, body: bytes | None = None,
+            headers: dict | None = None, timeout: float = 120) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+def start_gunicorn(box: common.Sandbox, workers: int) -> tuple[subprocess.Popen, int, Path]:
+    port, log = free_port(), box.tmp / "gunicorn.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+         "wsgi:app"], cwd=common.ROOT, env=box.env(),
+        stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited:\n{log.read_text()[-3000:]}")
+        try:
+            request(port, "GET", "/api/v1/me", timeout=2)
+            return proc, port, log
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not answer within 60 s")
+
+
+def stop(proc: subprocess.Popen | None) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()  # SIGTERM: the master stops its workers gracefully
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+# --- the load --------------------------------------------------------------------------
+
+def build_bodies(n: int, pages: int, run: str) -> list[tuple[bytes, str]]:
+    """All request bodies, made before the clock starts (PDFs cost CPU too)."""
+    bodies = []
+    for i in range(n):
+        meta = {"code_number": str(i + 1), "code_notation": NOTATION,
+                "issuer_name": "Sở Nội vụ tỉnh Demo", "document_type": "CV",
+                "subject": f"V/v kiểm tra tải hệ thống, lượt {run}-{i + 1}",
+                "issued_date": common.today(), "signer_name": "Nguyễn Văn Bền",
+                "signer_position": "Giám đốc", "channel": "paper"}
+        pdf = common.make_pdf(pages, f"{i + 1}/{NOTATION}")
+        bodies.append(common.multipart({"metadata": json.dumps(meta, ensure_ascii=False)},
+                                       [("files", f"cv-{i + 1}.pdf", pdf, "application/pdf")]))
+    return bodies
+
+
+def run_load(port: int, token: str, bodies: list, concurrency: int):
+    """Send every body from ``concurrency`` threads; return latencies, errors, wall."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock, queue = threading.Lock(), list(enumerate(bodies))
+
+    def worker():
+        while True:
+            with lock:
+                if not queue:
+                    return
+                _i, (body, ctype) = queue.pop(0)
+            start = time.perf_counter()
+            try:
+                status, data = request(port, "POST", "/api/v1/incoming", body, {
+                    "Authorization": f"Bearer {token}", "Content-Type": ctype})
+                outcome = None if status == 201 else f"HTTP {status}: {data[:200]!r}"
+            except OSError as exc:
+                outcome = f"{type(exc).__name__}: {exc}"
+            elapsed = time.perf_counter() - start
+            with lock:
+                latencies.append(elapsed)
+                if outcome:
+                    errors.append(outcome)
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, errors, time.perf_counter() - start
+
+
+def verify_numbers(port: int, token: str) -> dict:
+    """Read the whole incoming list back and check the numbering of our register."""
+    items, page = [], 1
+    while True:
+        status, data = request(port, "GET", f"/api/v1/incoming?page={page}&per_page=200",
+                               headers={"Authorization": f"Bearer {token}"})
+        if status != 200:
+            raise RuntimeError(f"list failed: HTTP {status} {data[:200]!r}")
+        body = json.loads(data)
+        items += body["items"]
+        if len(items) >= body["total"] or not body["items"]:
+            break
+        page += 1
+    ours = [d for d in items if d["code_notation"] == NOTATION]
+    register_id = ours[0]["register_id"] if ours else None
+    in_register = sorted(d["arrival_number"] for d in items if d["register_id"] == register_id)
+    mine = sorted(d["arrival_number"] for d in ours)
+    gap_free = bool(mine) and mine == list(range(mine[0], mine[-1] + 1))
+    return {"bench_docs": len(ours), "register_docs": len(in_register),
+            "ok": gap_free and in_register == list(range(1, len(in_register) + 1)),
+            "range": f"{mine[0]}..{mine[-1]}" if mine else "-"}
+
+
+def time_inspection(pdf: bytes, reps: int) -> tuple[float, float]:
+    """Median wall time and mean child CPU of ``inspect_upload`` alone (idle machine)."""
+    from archive.inspection import Limits, inspect_upload
+    walls, cpu0 = [], resource.getrusage(resource.RUSAGE_CHILDREN)
+    for _ in range(reps):
+        start = time.perf_counter()
+        inspect_upload("sample.pdf", pdf, Limits())
+        walls.append(time.perf_counter() - start)
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu1.ru_utime - cpu0.ru_utime + cpu1.ru_stime - cpu0.ru_stime) / reps
+    return statistics.median(walls), cpu
+
+
+def main() -> int:
+    args = parse_args()
+    run = uuid.uuid4().hex[:6]
+    box = proc = None
+    try:
+        box = common.Sandbox(args.backend, prefix="eo_bench_reg")
+        print(f"[{args.backend}] database {box.pg_name or box.url}; data {box.tmp}")
+        box.setup()
+        sample = common.make_pdf(args.pages, "sample")
+        inspect_wall, inspect_cpu = time_inspection(sample, args.inspect_reps)
+        bodies = build_bodies(args.requests, args.pages, run)
+        print(f"PDF {len(sample) / 1024:.0f} KB, {args.pages} page(s); inspect_upload alone: "
+              f"{inspect_wall * 1000:.0f} ms wall, {inspect_cpu * 1000:.0f} ms child CPU")
+        proc, port, log = start_gunicorn(box, args.workers)
+        status, data = request(port, "POST", "/api/v1/auth/token", json.dumps(
+            {"username": "vanthu", "password": common.DEMO_PASSWORD}).encode(),
+            {"Content-Type": "application/json"})
+        if status != 201:
+            raise RuntimeError(f"token: HTTP {status} {data[:200]!r}")
+        token = json.loads(data)["token"]
+        latencies, errors, wall = run_load(port, token, bodies, args.concurrency)
+        check = verify_numbers(port, token)
+    finally:
+        stop(proc)
+        if box:
+            box.cleanup()
+
+    ok = len(latencies) - len(errors)
+    ms = lambda s: f"{s * 1000:.0f}"  # noqa: E731
+    p50, p95, p99 = (common.percentile(latencies, p) for p in (50, 95, 99))
+    figures = {"throughput/s": f"{ok / wall:.2f}", "p50 ms": ms(p50), "p95 ms": ms(p95),
+               "p99 ms": ms(p99), "max ms": ms(max(latencies)), "errors": str(len(errors))}
+    print(f"\n{ok}/{len(latencies)} registered in {wall:.1f} s; "
+          + ", ".join(f"{k} {v}" for k, v in figures.items()))
+    for e in sorted(set(errors))[:5]:
+        print("  error:", e)
+    check["ok"] = check["ok"] and check["bench_docs"] == ok
+    print(f"numbering: register holds {check['register_docs']} documents, "
+          f"bench numbers {check['range']}, gap-free and unique: {check['ok']}")
+    share = inspect_wall / p50 if p50 else 0
+    print(f"inspection alone ≈ {ms(inspect_wall)} ms = {share:.0%} of the p50 latency "
+          f"({ms(inspect_cpu)} ms CPU in the probe child per file)")
+    if not args.no_results:
+        params = (f"N={args.requests}, C={args.concurrency}, gunicorn -w {args.workers}, "
+                  f"{args.pages}-page PDF {len(sample) // 1024} KB")
+        common.update_results(
+            "Registration (bench_registration.py)",
+            ["date", "machine", "backend", "parameters", "throughput (reg/s)", "p50 ms",
+             "p95 ms", "p99 ms", "max ms", "errors", "numbers gap-free",
+             "inspect_upload alone (wall / child CPU)"],
+            [[common.today(), common.machine(), args.backend, params, figures["throughput/s"],
+              figures["p50 ms"], figures["p95 ms"], figures["p99 ms"], figures["max ms"],
+              figures["errors"], "yes" if check["ok"] else "NO",
+              f"{ms(inspect_wall)} / {ms(inspect_cpu)} ms ({share:.0%} of p50)"]],
+            key_columns=4)
+    return 0 if not errors and check["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Set up eOffice on a fresh Debian machine (Python 3.11, root): system
+# packages that are missing (apt-get), the virtual environment .venv/ with the
+# pinned Python dependencies, the vendored pdf.js viewer and the compiled
+# translations. Idempotent and quick when everything is already there.
+#
+# Usage: scripts/setup.sh [--with-tests]   (--with-tests adds Chromium and test tools)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+log() { printf '[setup] %s\n' "$*"; }
+
+WITH_TESTS=0
+[[ "${1:-}" == "--with-tests" ]] && WITH_TESTS=1
+
+# --- system packages -----------------------------------------------------------
+APT_PACKAGES=(fonts-liberation2 fonts-dejavu-core)
+[[ $WITH_TESTS -eq 1 ]] && APT_PACKAGES+=(chromium poppler-utils)
+command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(npm)
+python3 -c 'import venv, ensurepip' 2>/dev/null || APT_PACKAGES+=(python3-venv)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+    if [[ "$(id -u)" -ne 0 ]]; then
+        echo "[setup] missing system packages: ${missing[*]} (run as root or install them)" >&2
+        exit 1
+    fi
+    log "installing system packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# --- Python ------------------------------------------------------------------------
+PYTHON="${PYTHON:-python3.11}"
+command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+if [[ ! -x .venv/bin/python ]]; then
+    log "creating .venv with $($PYTHON --version)"
+    "$PYTHON" -m venv .venv
+fi
+extras=""; [[ $WITH_TESTS -eq 1 ]] && extras="[test]"
+stamp=".venv/.installed$( [[ $WITH_TESTS -eq 1 ]] && echo -tests )"
+want="$(sha256sum pyproject.toml | cut -c1-64)"
+if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+    log "installing Python dependencies (pinned in pyproject.toml)"
+    .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+    .venv/bin/python -m pip install -q -e ".${extras}"
+    echo "$want" > "$stamp"
+fi
+
+# --- front-end assets and translations -----------------------------------------
+bash scripts/install_pdfjs.sh
+.venv/bin/pybabel compile -d translations >/dev/null
+log "ready"

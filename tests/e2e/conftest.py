@@ -1,0 +1,73 @@
+"""Fixtures for browser tests against the real Flask application.
+
+``live_server`` runs eOffice (``config.TestConfig``, a fresh database from the
+``database_url`` fixture, so SQLite and PostgreSQL in turn) in a werkzeug
+server on 127.0.0.1 with a free port, in a background thread, and returns the
+base URL. Unlike the ``app`` fixture it sets no SERVER_NAME: the browser
+talks to ``127.0.0.1:<port>`` and URLs must be built for that host.
+
+Exceptions raised inside the application while serving (HTTP 500) are
+collected in ``live_server.errors``; a test that produced one fails at
+teardown with the traceback.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+
+import pytest
+from flask import got_request_exception
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+import config
+from app import create_app
+from app.extensions import db
+
+
+class LiveServer(str):
+    """The base URL ("http://127.0.0.1:PORT"), plus the app and its errors."""
+
+    app: object
+    errors: list[str]
+
+    def url(self, path: str = "/") -> str:
+        return self + path
+
+
+class QuietHandler(WSGIRequestHandler):
+    """Keep the access log out of the test output; errors are still logged."""
+
+    def log_request(self, code="-", size="-"):
+        pass
+
+
+@pytest.fixture
+def live_server(database_url, tmp_path):
+    app = create_app(config.TestConfig, SQLALCHEMY_DATABASE_URI=database_url,
+                     DATA_DIR=tmp_path / "data")
+    errors: list[str] = []
+
+    def record(sender, exception, **extra):
+        errors.append("".join(traceback.format_exception(exception)))
+
+    got_request_exception.connect(record, app)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="e2e-live-server",
+                              daemon=True)
+    thread.start()
+    base = LiveServer(f"http://127.0.0.1:{server.server_port}")
+    base.app, base.errors = app, errors
+    try:
+        yield base
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        got_request_exception.disconnect(record, app)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    if errors:
+        pytest.fail("the application raised while serving:\n" + "\n".join(errors))
