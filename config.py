@@ -91,6 +91,8 @@ class Config:
 class ProductionConfig(Config):
     """Production: PostgreSQL, Redis/RQ, secure cookies, a real secret."""
 
+    REQUIRE_REAL_SECRET = True
+
     SESSION_COOKIE_SECURE = _env_bool("EOFFICE_SECURE_COOKIES", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 

@@ -29,6 +29,8 @@ def create_app(config_object: object | str | None = None, **overrides) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(config_object)
     app.config.update(overrides)
+    if app.config.get("REQUIRE_REAL_SECRET") and app.config["SECRET_KEY"] == "dev-only-change-me":
+        raise RuntimeError("SECRET_KEY must be set in production (EOFFICE_ENV=production).")
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
         **engine_options_for(app.config["SQLALCHEMY_DATABASE_URI"]),

@@ -81,6 +81,12 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
     login_manager.session_protection = "strong"
 
+    @app.before_request
+    def _forget_api_caller():
+        # ``g`` outlives a request when an app context is already pushed (CLI,
+        # tests): never let one request's bearer identity leak into the next.
+        g.pop("api_staff", None)
+
     @app.after_request
     def _harden(response):
         response.headers.setdefault("Content-Security-Policy", CSP)

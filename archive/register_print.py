@@ -135,7 +135,7 @@ def _register_fonts() -> None:
 _CHUNK_ROWS = 200
 _FONT_SIZE = 10
 # Column widths in mm; they add up to the 257 mm between the margins below.
-_COL_MM = (20, 14, 34, 26, 20, 63, 30, 20, 16, 14)
+_COL_MM = (20, 12, 34, 26, 20, 63, 30, 20, 16, 16)
 _MARGIN_MM = {"left": 25, "right": 15, "top": 15, "bottom": 15}  # left: binding
 _MIN_ROW_MM = 8  # room for a handwritten signature in column (9)
 
@@ -284,7 +284,7 @@ def _title_block(header: RegisterHeader, styles: dict) -> list:
     left.append(Paragraph(f"<b>{_markup(header.organization_name.upper())}</b>", styles["org"]))
     left.append(HRFlowable(width="35%", thickness=0.6, color="black", spaceBefore=1))
     org = Table([[left]], colWidths=[100 * mm], hAlign="LEFT",
-                style=[("LEFTPADDING", (0, 0), (-1, -1), 0),
+                style=[("LEFTPADDING", (0, 0), (-1, -1), 0), ("ALIGN", (0, 0), (-1, -1), "CENTER"),
                        ("FONT", (0, 0), (-1, -1), FONT_REGULAR, _FONT_SIZE)])
     return [org,
             Paragraph(_markup(TITLE), styles["title"]),
@@ -444,7 +444,7 @@ def incoming_register_xlsx(header: RegisterHeader, rows: Iterable[RegisterRow]) 
     if empty:
         r = len(lines) + 3
         ws.merged_cells.add(f"A{r}:{get_column_letter(n)}{r}")
-        ws.append([c(EMPTY_TEXT, italic=True, h="center")] + [c(None)] * (n - 1))
+        ws.append([c(EMPTY_TEXT, italic=True, h="center")] + [c(None) for _ in range(n - 1)])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

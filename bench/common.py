@@ -188,3 +188,8 @@ def today() -> str:
 
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def loadavg() -> str:
+    """1-minute load average: other work on the machine skews every figure."""
+    return f"{os.getloadavg()[0]:.1f}"

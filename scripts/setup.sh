@@ -11,13 +11,13 @@ cd "$ROOT"
 log() { printf '[setup] %s\n' "$*"; }
 
 WITH_TESTS=0
-[[ "${1:-}" == "--with-tests" ]] && WITH_TESTS=1
+if [[ "${1:-}" == "--with-tests" ]]; then WITH_TESTS=1; fi
 
 # --- system packages -----------------------------------------------------------
 APT_PACKAGES=(fonts-liberation2 fonts-dejavu-core)
-[[ $WITH_TESTS -eq 1 ]] && APT_PACKAGES+=(chromium poppler-utils)
-command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(npm)
-python3 -c 'import venv, ensurepip' 2>/dev/null || APT_PACKAGES+=(python3-venv)
+if [[ $WITH_TESTS -eq 1 ]]; then APT_PACKAGES+=(chromium poppler-utils); fi
+if ! command -v npm >/dev/null 2>&1; then APT_PACKAGES+=(npm); fi
+if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then APT_PACKAGES+=(python3-venv); fi
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -41,8 +41,9 @@ if [[ ! -x .venv/bin/python ]]; then
     log "creating .venv with $($PYTHON --version)"
     "$PYTHON" -m venv .venv
 fi
-extras=""; [[ $WITH_TESTS -eq 1 ]] && extras="[test]"
-stamp=".venv/.installed$( [[ $WITH_TESTS -eq 1 ]] && echo -tests )"
+extras=""
+stamp=".venv/.installed"
+if [[ $WITH_TESTS -eq 1 ]]; then extras="[test]"; stamp=".venv/.installed-tests"; fi
 want="$(sha256sum pyproject.toml | cut -c1-64)"
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
     log "installing Python dependencies (pinned in pyproject.toml)"

@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 import config
@@ -121,10 +122,24 @@ def database_url(backend, request, tmp_path):
     dbs.drop(name)
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as under a real server.
+
+    The ``app`` fixture keeps a context pushed for the test body; without this
+    every request would share its ``g`` (logged-in user, API caller) and its
+    database session, which a real server never does.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url, tmp_path):
     application = create_app(config.TestConfig, SQLALCHEMY_DATABASE_URI=database_url,
                              DATA_DIR=tmp_path / "data", SERVER_NAME="localhost")
+    application.test_client_class = IsolatedClient
     with application.app_context():
         yield application
         db.session.remove()

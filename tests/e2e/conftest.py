@@ -12,7 +12,6 @@ teardown with the traceback.
 """
 from __future__ import annotations
 
-import logging
 import threading
 import traceback
 
@@ -52,7 +51,6 @@ def live_server(database_url, tmp_path):
         errors.append("".join(traceback.format_exception(exception)))
 
     got_request_exception.connect(record, app)
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="e2e-live-server",
                               daemon=True)
