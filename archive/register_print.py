@@ -24,10 +24,12 @@ first row is written.
 """
 from __future__ import annotations
 
+import functools
 import io
-from copy import copy
 import os
+import re
 import threading
+from copy import copy
 from dataclasses import dataclass
 from datetime import date
 from itertools import islice
@@ -42,6 +44,8 @@ COLUMN_HEADERS = ("Ngày đến", "Số đến", "Tác giả", "Số, ký hiệu
                   "Đơn vị hoặc người nhận", "Ngày chuyển", "Ký nhận", "Ghi chú")
 TITLE = "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN"
 EMPTY_TEXT = "Không có văn bản trong khoảng thời gian này."
+# C0 control characters other than tab/newline/CR: invalid in XLSX, glyph-less in PDF.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass
@@ -69,6 +73,10 @@ class RegisterHeader:
 
 def _dmy(d: date | None) -> str:
     return d.strftime("%d/%m/%Y") if d else ""
+
+
+def _clean(text: str | None) -> str:
+    return _CONTROL_CHARS.sub("", text or "").replace("\t", " ")
 
 
 def _period(header: RegisterHeader) -> str:
@@ -138,6 +146,7 @@ _FONT_SIZE = 10
 _COL_MM = (20, 12, 34, 26, 20, 63, 30, 20, 16, 16)
 _MARGIN_MM = {"left": 25, "right": 15, "top": 15, "bottom": 15}  # left: binding
 _MIN_ROW_MM = 8  # room for a handwritten signature in column (9)
+_CELL_PAD = 3  # points, left and right
 
 
 def _styles() -> dict:
@@ -149,7 +158,6 @@ def _styles() -> dict:
         "cell": base,
         "cell_c": ParagraphStyle("reg_c", base, alignment=TA_CENTER),
         "head": ParagraphStyle("reg_h", base, fontName=FONT_BOLD, alignment=TA_CENTER),
-        "num": ParagraphStyle("reg_n", base, fontName=FONT_ITALIC, alignment=TA_CENTER),
         "org": ParagraphStyle("reg_org", base, fontSize=12, leading=15, alignment=TA_CENTER),
         "title": ParagraphStyle("reg_t", base, fontName=FONT_BOLD, fontSize=15, leading=19,
                                 alignment=TA_CENTER, spaceBefore=8, spaceAfter=4),
@@ -161,12 +169,13 @@ def _styles() -> dict:
 
 def _markup(text: str | None) -> str:
     """Text escaped for Paragraph markup; line breaks kept."""
-    return escape(text or "").replace("\r\n", "\n").replace("\n", "<br/>")
+    return escape(_clean(text)).replace("\r\n", "\n").replace("\n", "<br/>")
 
 
-def _col_widths() -> list[float]:
+@functools.cache
+def _col_widths() -> tuple[float, ...]:
     from reportlab.lib.units import mm
-    return [w * mm for w in _COL_MM]
+    return tuple(w * mm for w in _COL_MM)
 
 
 def _grid_style(extra: list | None = None):
@@ -178,23 +187,24 @@ def _grid_style(extra: list | None = None):
         ("FONT", (0, 0), (-1, -1), FONT_REGULAR, _FONT_SIZE, _FONT_SIZE * 1.2),
         ("ALIGN", (0, 0), (1, -1), "CENTER"),
         ("ALIGN", (4, 0), (4, -1), "CENTER"),
-        ("ALIGN", (7, 0), (7, -1), "CENTER"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("ALIGN", (7, 0), (8, -1), "CENTER"),
+        ("LEFTPADDING", (0, 0), (-1, -1), _CELL_PAD),
+        ("RIGHTPADDING", (0, 0), (-1, -1), _CELL_PAD),
     ] + (extra or []))
 
 
 def _header_table(styles: dict):
     """The two header rows: column names and (1)…(10)."""
-    from reportlab.platypus import Paragraph, Table
-    names = [Paragraph(_markup(h), styles["head"]) for h in COLUMN_HEADERS]
+    from reportlab.platypus import Table
+    names = [_cell_paragraph_class()(_markup(h), styles["head"]) for h in COLUMN_HEADERS]
     numbers = [f"({i})" for i in range(1, len(COLUMN_HEADERS) + 1)]
-    return Table([names, numbers], colWidths=_col_widths(), hAlign="LEFT",
+    return Table([names, numbers], colWidths=list(_col_widths()), hAlign="LEFT",
                  style=_grid_style([("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
                                     ("FONT", (0, 1), (-1, 1), FONT_ITALIC, _FONT_SIZE),
                                     ("ALIGN", (0, 1), (-1, 1), "CENTER")]))
 
 
+@functools.cache
 def _cell_paragraph_class():
     """Paragraph that remembers its last wrap: a Table wraps each cell twice."""
     from reportlab.platypus import Paragraph
@@ -216,19 +226,27 @@ def _cell_paragraph_class():
 
 
 def _row_cells(row: RegisterRow, styles: dict, para_cls) -> list:
-    """One table row; plain strings for the short columns, Paragraphs for text."""
-    def para(text: str, style: str = "cell"):
-        return para_cls(_markup(text), styles[style]) if text else ""
-    return [_dmy(row.arrival_date), str(row.arrival_number), para(row.issuer_name),
-            para(row.code), _dmy(row.issued_date), para(row.type_and_subject),
-            para(row.recipients), _dmy(row.transfer_date), para(row.signature, "cell_c"),
-            para(row.notes)]
+    """One table row: a Paragraph where text must wrap, a plain string (much
+    cheaper to lay out) where it fits on one line."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    widths = _col_widths()
+
+    def text(value: str, col: int, style: str = "cell"):
+        value = _clean(value).strip()
+        if "\n" not in value and (stringWidth(value, FONT_REGULAR, _FONT_SIZE)
+                                  <= widths[col] - 2 * _CELL_PAD - 1):
+            return value
+        return para_cls(_markup(value), styles[style])
+    return [_dmy(row.arrival_date), str(row.arrival_number), text(row.issuer_name, 2),
+            text(row.code, 3), _dmy(row.issued_date), text(row.type_and_subject, 5),
+            text(row.recipients, 6), _dmy(row.transfer_date), text(row.signature, 8, "cell_c"),
+            text(row.notes, 9)]
 
 
 def _empty_table(styles: dict):
     from reportlab.platypus import Paragraph, Table
     return Table([[Paragraph(_markup(EMPTY_TEXT), styles["cell_c"])] + [""] * 9],
-                 colWidths=_col_widths(), hAlign="LEFT",
+                 colWidths=list(_col_widths()), hAlign="LEFT",
                  style=_grid_style([("SPAN", (0, 0), (-1, 0))]))
 
 
@@ -256,8 +274,8 @@ def _chunk_class(fresh_height: float):
             if self._table is None:
                 rows, self._rows = self._rows, None
                 self._table = BodyTable(
-                    [_row_cells(r, self._styles, para_cls) for r in rows], colWidths=_col_widths(),
-                    hAlign="LEFT", style=_grid_style(),
+                    [_row_cells(r, self._styles, para_cls) for r in rows],
+                    colWidths=list(_col_widths()), hAlign="LEFT", style=_grid_style(),
                     minRowHeights=[_MIN_ROW_MM * mm] * len(rows))
             return self._table
 
@@ -282,9 +300,10 @@ def _title_block(header: RegisterHeader, styles: dict) -> list:
     if header.parent_name:
         left.append(Paragraph(_markup(header.parent_name.upper()), styles["org"]))
     left.append(Paragraph(f"<b>{_markup(header.organization_name.upper())}</b>", styles["org"]))
-    left.append(HRFlowable(width="35%", thickness=0.6, color="black", spaceBefore=1))
+    left.append(HRFlowable(width="35%", thickness=0.6, color="black", spaceBefore=3))
     org = Table([[left]], colWidths=[100 * mm], hAlign="LEFT",
-                style=[("LEFTPADDING", (0, 0), (-1, -1), 0), ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+                style=[("LEFTPADDING", (0, 0), (-1, -1), 0),
+                       ("ALIGN", (0, 0), (-1, -1), "CENTER"),
                        ("FONT", (0, 0), (-1, -1), FONT_REGULAR, _FONT_SIZE)])
     return [org,
             Paragraph(_markup(TITLE), styles["title"]),
@@ -334,8 +353,11 @@ def incoming_register_pdf(header: RegisterHeader, rows: Iterable[RegisterRow]) -
     doc = _doc(buf, _header_table(styles))
     LazyChunk = _chunk_class(doc.rest_height)
     story = _title_block(header, styles) + [_header_table(styles)]
-    chunks = [LazyChunk(c, styles) for c in _chunks(rows, _CHUNK_ROWS)]
-    doc.build(story + (chunks or [_empty_table(styles)]))
+    start = len(story)
+    story += [LazyChunk(c, styles) for c in _chunks(rows, _CHUNK_ROWS)]
+    if len(story) == start:
+        story.append(_empty_table(styles))
+    doc.build(story)  # consumes the list: laid-out chunks can be freed
     return buf.getvalue()
 
 
@@ -355,6 +377,8 @@ class _XlsxCells:
     def __call__(self, value, bold=False, italic=False, size=11, h="left", wrap=True,
                  number_format=None, border=True):
         from openpyxl.cell import WriteOnlyCell
+        if isinstance(value, str):
+            value = _clean(value) or None
         key = (bold, italic, size, h, wrap, number_format, border)
         proto = self._protos.get(key) or self._proto(*key)
         cell = WriteOnlyCell(self.ws, value=value)
@@ -391,16 +415,18 @@ def _xlsx_title_lines(header: RegisterHeader) -> list[tuple]:
     return lines
 
 
-def _xlsx_setup(ws, title_rows: int, n_cols: int) -> None:
+def _xlsx_setup(ws, lines: list[tuple], n_cols: int) -> None:
     """Widths, frozen header, merged title lines and A4 landscape print setup."""
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.worksheet import Worksheet
     for i, width in enumerate(_XLSX_WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     last = get_column_letter(n_cols)
-    for r in range(1, title_rows + 1):
+    for r, (text, _bold, _italic, size, _h) in enumerate(lines, start=1):
         ws.merged_cells.add(f"A{r}:{last}{r}")
-    head1, head2 = title_rows + 1, title_rows + 2
+        if text:  # merged cells are not auto-fitted
+            ws.row_dimensions[r].height = round(size * 1.45)
+    head1, head2 = len(lines) + 1, len(lines) + 2
     ws.freeze_panes = f"A{head2 + 1}"
     ws.print_title_rows = f"{head1}:{head2}"
     ws.page_setup.orientation = "landscape"
@@ -432,7 +458,7 @@ def incoming_register_xlsx(header: RegisterHeader, rows: Iterable[RegisterRow]) 
     c = _XlsxCells(ws)
     lines = _xlsx_title_lines(header)
     n = len(COLUMN_HEADERS)
-    _xlsx_setup(ws, len(lines), n)
+    _xlsx_setup(ws, lines, n)
     for text, bold, italic, size, h in lines:
         ws.append([c(text, bold=bold, italic=italic, size=size, h=h, wrap=False, border=False)])
     ws.append([c(t, bold=True, h="center") for t in COLUMN_HEADERS])

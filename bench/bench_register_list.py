@@ -55,6 +55,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--documents", type=int, default=100_000)
     p.add_argument("--batch", type=int, default=5_000)
     p.add_argument("--reps", type=int, default=30)
+    p.add_argument("--pg-options", default="",
+                   help='libpq options for the app\'s connections, e.g. "-c jit=off"')
     p.add_argument("--keep", action="store_true", help="keep the database; print its URL")
     p.add_argument("--no-results", action="store_true", help="do not touch RESULTS.md")
     return p.parse_args()
@@ -87,7 +89,7 @@ def document_rows(n: int, year: int, org_id: int, reg_id: int, clerk_id: int):
                "created_at": datetime.combine(arrival, dtime(2), tzinfo=timezone.utc)}
 
 
-def bulk_load(app, n: int, batch: int, year: int) -> dict[str, float]:
+def bulk_load(n: int, batch: int, year: int) -> dict[str, float]:
     """Insert the documents and their access grants with Core; return timings (s)."""
     from sqlalchemy import insert, literal, select, text, update
     from app.extensions import db
@@ -144,7 +146,7 @@ def time_queries(client, token: str, queries: list[tuple[str, str]], reps: int) 
     return results
 
 
-def explain(app, backend: str, username: str, name: str, q: str | None) -> str:
+def explain(backend: str, username: str, name: str, q: str | None, suffix: str = "") -> str:
     """Plan of the count and the page statement ``list_incoming`` runs; saved to bench/out."""
     from sqlalchemy import func, select
     from app.extensions import db
@@ -170,7 +172,8 @@ def explain(app, backend: str, username: str, name: str, q: str | None) -> str:
         summary += [f"{label} {line.split(':')[1].strip()}" for line in lines
                     if line.startswith("Execution Time")]
     common.OUT_DIR.mkdir(exist_ok=True)
-    path = common.OUT_DIR / f"explain-{backend}-{common.slug(username)}-{common.slug(name)}.txt"
+    tag = f"{backend}-{common.slug(username)}-{common.slug(name)}" + suffix
+    path = common.OUT_DIR / f"explain-{tag}.txt"
     path.write_text("\n".join(out), encoding="utf-8")
     return f"{path.relative_to(common.ROOT)}" + (f" ({', '.join(summary)})" if summary else "")
 
@@ -182,21 +185,23 @@ def main() -> int:
                "page=1000&per_page=50"), ("q=van hoa", "q=van+hoa"),
                ("date range 1 month", f"from={year}-03-01&to={year}-03-31"),
                ("sort by subject", "sort=subject")]
-    box = None
+    box, load_before = None, common.loadavg()
     try:
         box = common.Sandbox(args.backend, prefix="eo_bench_list")
-        print(f"[{args.backend}] database {box.pg_name or box.url}; load {common.loadavg()}")
+        print(f"[{args.backend}] database {box.pg_name or box.url}; load average {load_before}")
         box.setup()
         import config
         from app import create_app
         from app.extensions import db
-        app = create_app(config.Config, SQLALCHEMY_DATABASE_URI=box.url,
-                         DATA_DIR=box.data_dir, SECRET_KEY=box.secret)
+        engine = {"connect_args": {"options": args.pg_options}} if args.pg_options else {}
+        app = create_app(config.Config, SQLALCHEMY_DATABASE_URI=box.url, DATA_DIR=box.data_dir,
+                         SECRET_KEY=box.secret, SQLALCHEMY_ENGINE_OPTIONS=engine)
         with app.app_context():
-            load = bulk_load(app, args.documents, args.batch, year)
+            load = bulk_load(args.documents, args.batch, year)
             print(f"loaded {args.documents} documents: "
                   + ", ".join(f"{k} {v:.1f} s" for k, v in load.items()))
             client, timed, plans = app.test_client(), {}, []
+            suffix = f"-{common.slug(args.pg_options)}" if args.pg_options else ""
             for user in ("vanthu", "chuyenvien.vh"):
                 resp = client.post("/api/v1/auth/token", json={
                     "username": user, "password": common.DEMO_PASSWORD})
@@ -205,27 +210,31 @@ def main() -> int:
                     print(f"  {user:<14} {r['name']:<24} total {r['total']:>6}  rows "
                           f"{r['rows']:>3}  p50 {r['p50']:7.1f} ms  p95 {r['p95']:7.1f} ms")
                 for name, q in (("first page", None), ("q=van hoa", "van hoa")):
-                    plans.append(explain(app, args.backend, user, name, q))
+                    plans.append(explain(args.backend, user, name, q, suffix))
             db.session.remove()
             db.engine.dispose()
         print("plans:\n  " + "\n  ".join(plans))
-        print(f"load average after: {common.loadavg()}")
+        load_after = common.loadavg()
+        print(f"load average before {load_before}, after {load_after}")
     finally:
         if box and args.keep:
             print(f"kept: DATABASE_URL={box.url} EOFFICE_DATA_DIR={box.data_dir}")
         elif box:
             box.cleanup()
     if not args.no_results:
-        params = f"{args.documents:,} docs, {args.reps} reps"
+        params = f"{args.documents:,} docs, {args.reps} reps" + (
+            f", options {args.pg_options}" if args.pg_options else "")
         rows = [[common.today(), common.machine(), args.backend, params, user, r["name"],
-                 str(r["total"]), f"{r['p50']:.1f}", f"{r['p95']:.1f}"]
+                 str(r["total"]), f"{r['p50']:.1f}", f"{r['p95']:.1f}",
+                 f"{load_before} / {load_after}"]
                 for user, results in timed.items() for r in results]
         rows.append([common.today(), common.machine(), args.backend, params, "(bulk load)",
-                     "load time", str(args.documents), f"{load['total']:.1f} s", "-"])
+                     "load time", str(args.documents), f"{load['total']:.1f} s", "-",
+                     f"{load_before} / {load_after}"])
         common.update_results(
             "Register list (bench_register_list.py)",
             ["date", "machine", "backend", "parameters", "user", "query", "total", "p50 ms",
-             "p95 ms"], rows, key_columns=6)
+             "p95 ms", "load avg 1 min (before/after)"], rows, key_columns=6)
     return 0
 
 

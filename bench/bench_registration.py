@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import resource
 import socket
 import statistics
@@ -96,6 +97,21 @@ def stop(proc: subprocess.Popen | None) -> None:
         proc.wait()
 
 
+def worker_cpu(master: int) -> tuple[float, float]:
+    """CPU seconds of gunicorn's workers: (their own, their reaped children = probes)."""
+    own = kids = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if entry.name.isdigit() and int(fields[1]) == master:  # fields[1] = ppid
+            own += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+            kids += (int(fields[13]) + int(fields[14])) / tick  # cutime + cstime
+    return own, kids
+
+
 # --- the load --------------------------------------------------------------------------
 
 def build_bodies(n: int, pages: int, run: str) -> list[tuple[bytes, str]]:
@@ -170,32 +186,46 @@ def verify_numbers(port: int, token: str) -> dict:
             "range": f"{mine[0]}..{mine[-1]}" if mine else "-"}
 
 
-def time_inspection(pdf: bytes, reps: int) -> tuple[float, float]:
-    """Median wall time and mean child CPU of ``inspect_upload`` alone (idle machine)."""
-    from archive.inspection import Limits, inspect_upload
-    walls, cpu0 = [], resource.getrusage(resource.RUSAGE_CHILDREN)
+def child_cpu(run, reps: int) -> float:
+    """Mean CPU seconds of the child processes ``run()`` starts and reaps."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     for _ in range(reps):
+        run()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) / reps
+
+
+def time_inspection(pdf: bytes, reps: int) -> tuple[float, float, float]:
+    """``inspect_upload`` alone, before the load starts: median wall, child CPU, and
+    the child CPU of merely starting Python and importing pypdf (the probe's fixed cost)."""
+    from archive.inspection import Limits, inspect_upload
+    walls = []
+
+    def inspect():
         start = time.perf_counter()
         inspect_upload("sample.pdf", pdf, Limits())
         walls.append(time.perf_counter() - start)
-    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (cpu1.ru_utime - cpu0.ru_utime + cpu1.ru_stime - cpu0.ru_stime) / reps
-    return statistics.median(walls), cpu
+    cpu = child_cpu(inspect, reps)
+    startup = child_cpu(lambda: subprocess.run([sys.executable, "-c", "import pypdf"],
+                                               cwd=common.ROOT, check=True), reps)
+    return statistics.median(walls), cpu, startup
 
 
 def main() -> int:
     args = parse_args()
-    run = uuid.uuid4().hex[:6]
+    run, load_before = uuid.uuid4().hex[:6], common.loadavg()
     box = proc = None
     try:
         box = common.Sandbox(args.backend, prefix="eo_bench_reg")
-        print(f"[{args.backend}] database {box.pg_name or box.url}; data {box.tmp}")
+        print(f"[{args.backend}] database {box.pg_name or box.url}; data {box.tmp}; "
+              f"load average {load_before}")
         box.setup()
         sample = common.make_pdf(args.pages, "sample")
-        inspect_wall, inspect_cpu = time_inspection(sample, args.inspect_reps)
+        inspect_wall, inspect_cpu, startup_cpu = time_inspection(sample, args.inspect_reps)
         bodies = build_bodies(args.requests, args.pages, run)
         print(f"PDF {len(sample) / 1024:.0f} KB, {args.pages} page(s); inspect_upload alone: "
-              f"{inspect_wall * 1000:.0f} ms wall, {inspect_cpu * 1000:.0f} ms child CPU")
+              f"{inspect_wall * 1000:.0f} ms wall, {inspect_cpu * 1000:.0f} ms child CPU, of "
+              f"which {startup_cpu * 1000:.0f} ms is starting Python + importing pypdf")
         proc, port, log = start_gunicorn(box, args.workers)
         status, data = request(port, "POST", "/api/v1/auth/token", json.dumps(
             {"username": "vanthu", "password": common.DEMO_PASSWORD}).encode(),
@@ -203,7 +233,10 @@ def main() -> int:
         if status != 201:
             raise RuntimeError(f"token: HTTP {status} {data[:200]!r}")
         token = json.loads(data)["token"]
+        cpu_before = worker_cpu(proc.pid)
         latencies, errors, wall = run_load(port, token, bodies, args.concurrency)
+        cpu_after = worker_cpu(proc.pid)
+        load_after = common.loadavg()
         check = verify_numbers(port, token)
     finally:
         stop(proc)
@@ -223,8 +256,13 @@ def main() -> int:
     print(f"numbering: register holds {check['register_docs']} documents, "
           f"bench numbers {check['range']}, gap-free and unique: {check['ok']}")
     share = inspect_wall / p50 if p50 else 0
+    own, probes = ((a - b) / len(latencies) for a, b in zip(cpu_after, cpu_before))
+    cpu_note = (f"{ms(own + probes)} ms/reg ({ms(probes)} probe = "
+                f"{probes / (own + probes or 1):.0%})")
     print(f"inspection alone ≈ {ms(inspect_wall)} ms = {share:.0%} of the p50 latency "
           f"({ms(inspect_cpu)} ms CPU in the probe child per file)")
+    print(f"server CPU in gunicorn workers: {cpu_note}; wall per registration per worker "
+          f"{ms(wall * args.workers / max(ok, 1))} ms")
     if not args.no_results:
         params = (f"N={args.requests}, C={args.concurrency}, gunicorn -w {args.workers}, "
                   f"{args.pages}-page PDF {len(sample) // 1024} KB")
@@ -232,11 +270,13 @@ def main() -> int:
             "Registration (bench_registration.py)",
             ["date", "machine", "backend", "parameters", "throughput (reg/s)", "p50 ms",
              "p95 ms", "p99 ms", "max ms", "errors", "numbers gap-free",
-             "inspect_upload alone (wall / child CPU)"],
+             "inspect_upload alone (wall / child CPU)", "worker CPU (probe share)", "load avg 1 min (before/after)"],
             [[common.today(), common.machine(), args.backend, params, figures["throughput/s"],
               figures["p50 ms"], figures["p95 ms"], figures["p99 ms"], figures["max ms"],
               figures["errors"], "yes" if check["ok"] else "NO",
-              f"{ms(inspect_wall)} / {ms(inspect_cpu)} ms ({share:.0%} of p50)"]],
+              f"{ms(inspect_wall)} / {ms(inspect_cpu)} ms ({share:.0%} of p50; "
+              f"{ms(startup_cpu)} ms = start + import pypdf)", cpu_note,
+              f"{load_before} / {load_after}"]],
             key_columns=4)
     return 0 if not errors and check["ok"] else 1
 

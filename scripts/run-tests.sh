@@ -10,4 +10,4 @@ bash scripts/ensure-services.sh
 echo "[tests] import contracts (domain packages never import Flask or app)"
 .venv/bin/lint-imports
 echo "[tests] pytest"
-exec .venv/bin/python -m pytest -p no:cacheprovider "$@"
+exec .venv/bin/python -m pytest -p no:cacheprovider -n 2 "$@"

@@ -232,11 +232,22 @@ def _duplicate_error(dups: list[Document]) -> DuplicateSuspected:
 
 # --- registration ---------------------------------------------------------------
 
-def _resolve_register(session: Session, actor: Actor, form: IncomingForm) -> Register:
+def _default_register(session: Session, actor: Actor, form: IncomingForm) -> Register:
+    return registers.get_or_create_default(session, actor.organization_id, "incoming",
+                                           form.arrival_date.year,
+                                           form.confidentiality != "normal")
+
+
+def _resolve_register(session: Session, actor: Actor, form: IncomingForm) -> Register | None:
+    """The register chosen in the form, checked (read only); ``None`` = the default one.
+
+    The default register may have to be created: that happens in the
+    registering transaction (``_default_register``), never before the files
+    are inspected, so a refused registration creates no register.
+    """
     confidential = form.confidentiality != "normal"
     if form.register_id is None:
-        return registers.get_or_create_default(session, actor.organization_id, "incoming",
-                                               form.arrival_date.year, confidential)
+        return None
     reg = registers.get_register(session, actor.organization_id, form.register_id)
     problems = []
     if reg.direction != "incoming":
@@ -358,6 +369,7 @@ def register_incoming(session: Session, actor: Actor, storage: BlobStorage, limi
     created: list[str] = []
     try:
         created = _store_blobs(session, storage, inspected)
+        reg = reg or _default_register(session, actor, form)
         number = registers.take_number(session, reg, form.arrival_date)
         doc = _new_document(actor, form, reg, number, inspected)
         session.add(doc)
@@ -441,10 +453,16 @@ def _filtered(actor: Actor, query: IncomingQuery):
     if query.date_to:
         stmt = stmt.where(Document.arrival_date <= query.date_to)
     if query.q and query.q.strip():
-        needle = f"%{fold(query.q.strip())}%"
-        stmt = stmt.where(or_(Document.subject_folded.like(needle),
-                              Document.dup_key.like(f"%{squash(query.q)}%")))
+        needle = f"%{_like_literal(fold(query.q.strip()))}%"
+        stmt = stmt.where(or_(Document.subject_folded.like(needle, escape="\\"),
+                              Document.dup_key.like(f"%{_like_literal(squash(query.q))}%",
+                                                    escape="\\")))
     return stmt
+
+
+def _like_literal(text: str) -> str:
+    """``text`` for a LIKE pattern: "%" and "_" typed in a search are plain characters."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def list_incoming(session: Session, actor: Actor, query: IncomingQuery

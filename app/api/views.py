@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from functools import wraps
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, abort, current_app, g, jsonify, request
 from werkzeug.exceptions import BadRequest
 
 from app import wiring
@@ -75,16 +75,26 @@ def list_registers():
     return jsonify({"items": [register_json(r) for r in regs]})
 
 
+def _bad_metadata(vi: str, en: str):
+    """Stop with 400 and the envelope naming the ``metadata`` field."""
+    message = en if current_language() == "en" else vi
+    response, status = api_error(400, "bad_request", message, {"metadata": message})
+    response.status_code = status
+    abort(response)
+
+
 def _metadata() -> dict:
     raw = request.form.get("metadata")
     if raw is None and request.is_json:
-        return request.get_json(silent=True) or {}
+        raw = request.get_data(as_text=True)
     try:
         data = json.loads(raw or "{}")
     except ValueError:
-        raise BadRequest("metadata is not JSON") from None
+        _bad_metadata("Trường metadata không phải JSON hợp lệ.",
+                      "The metadata field is not valid JSON.")
     if not isinstance(data, dict):
-        raise BadRequest("metadata must be a JSON object")
+        _bad_metadata("Trường metadata phải là một đối tượng JSON {...}.",
+                      "The metadata field must be a JSON object {...}.")
     return data
 
 

@@ -14,7 +14,10 @@ bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
+    """A path on this site only. Browsers read "/\\host" (and "/<tab>/host") as "//host",
+    another site, so backslashes and control characters are refused as well."""
+    if (target and target.startswith("/") and not target.startswith("//")
+            and "\\" not in target and target.isprintable()):
         return target
     return url_for("index")
 

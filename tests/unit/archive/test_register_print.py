@@ -67,6 +67,14 @@ def test_prefers_liberation_serif_when_installed():
     assert find_font_files()["regular"].endswith("LiberationSerif-Regular.ttf")
 
 
+def test_missing_fonts_name_the_debian_packages(monkeypatch, tmp_path):
+    import archive.register_print as rp
+    monkeypatch.setattr(rp, "_FONT_CANDIDATES", (
+        ("fonts-liberation2", str(tmp_path), {"regular": "LiberationSerif-Regular.ttf"}),))
+    with pytest.raises(RuntimeError, match="fonts-liberation2.*fonts-dejavu-core"):
+        find_font_files()
+
+
 # ------------------------------------------------------------------------- PDF
 
 def test_pdf_title_headers_and_values():
@@ -203,6 +211,14 @@ def test_xlsx_print_setup():
     assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.column_dimensions["F"].width > ws.column_dimensions["B"].width
+
+
+def test_control_characters_are_dropped_not_fatal():
+    row = make_rows(1)[0]
+    row.type_and_subject = "Trích\x00 yếu\x0b\tmới"
+    assert "Trích yếu mới" in pdf_pages(incoming_register_pdf(HEADER, [row]))[0]
+    ws = load(incoming_register_xlsx(HEADER, [row]))
+    assert ws.cell(header_row_index(ws) + 2, 6).value == "Trích yếu mới"
 
 
 def test_xlsx_without_parent_and_empty():
