@@ -184,6 +184,7 @@ class Document(Base):
     status: Mapped[str] = mapped_column(String(20), default="registered", index=True)
     dup_key: Mapped[str | None] = mapped_column(String(300))
     subject_folded: Mapped[str] = mapped_column(String(500), default="")
+    code_folded: Mapped[str] = mapped_column(String(60), default="", index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

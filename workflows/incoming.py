@@ -191,6 +191,11 @@ def parse_form(raw: dict, today: date) -> IncomingForm:
     return form
 
 
+def code_key(number: str | None, notation: str | None) -> str:
+    """"15/QĐ-UBND" as searched: folded, no spaces ("15/qd-ubnd")."""
+    return squash(f"{number or ''}/{notation or ''}").strip("/")[:60]
+
+
 # --- duplicates ----------------------------------------------------------------
 
 def duplicate_key(form_or_doc) -> str | None:
@@ -313,6 +318,7 @@ def _new_document(actor: Actor, form: IncomingForm, reg: Register, number: int,
         confidentiality=form.confidentiality, due_date=form.due_date,
         recipients=form.recipients, channel=form.channel, notes=form.notes,
         status="registered", dup_key=duplicate_key(form), subject_folded=fold(form.subject),
+        code_folded=code_key(form.code_number, form.code_notation),
         created_by_id=actor.staff_id)
     for pos, (u, f) in enumerate(inspected):
         doc.files.append(DocumentFile(
@@ -454,9 +460,9 @@ def _filtered(actor: Actor, query: IncomingQuery):
         stmt = stmt.where(Document.arrival_date <= query.date_to)
     if query.q and query.q.strip():
         needle = f"%{_like_literal(fold(query.q.strip()))}%"
+        code = f"%{_like_literal(squash(query.q))}%"
         stmt = stmt.where(or_(Document.subject_folded.like(needle, escape="\\"),
-                              Document.dup_key.like(f"%{_like_literal(squash(query.q))}%",
-                                                    escape="\\")))
+                              Document.code_folded.like(code, escape="\\")))
     return stmt
 
 

@@ -113,7 +113,7 @@ def register_incoming():
     metadata = _metadata()
     result = incoming.register_incoming(
         db.session, current_actor(), wiring.storage(), wiring.limits(), metadata, _uploads(),
-        confirm_duplicate=bool(metadata.get("confirm_duplicate")),
+        confirm_duplicate=metadata.get("confirm_duplicate") in (True, "true", "1", 1),
         idempotency_key=request.headers.get("Idempotency-Key"))
     body = document_json(result.document)
     body["duplicates"] = [incoming.summary(d) for d in result.duplicates]

@@ -8,6 +8,7 @@ from flask import (Blueprint, Response, abort, flash, redirect, render_template,
 from flask_login import login_required
 
 from app import wiring
+from app.errors import status_for
 from app.extensions import db
 from app.incoming import staging
 from app.security import current_actor, current_language, roles_required
@@ -102,7 +103,7 @@ def register_new():
         ctx = _form_context(actor, values, errors, message=exc.message.text(lang),
                             duplicates=exc.extra.get("duplicates", []), staging_token=keep,
                             staged=[u.name for u in uploads] if keep else [])
-        status = 409 if isinstance(exc, DuplicateSuspected) else 422
+        status = status_for(exc)
         return render_template("incoming/new.html", **ctx), status
     if token:
         staging.discard(token)

@@ -145,6 +145,7 @@ def upgrade():
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('dup_key', sa.String(length=300), nullable=True),
     sa.Column('subject_folded', sa.String(length=500), nullable=False),
+    sa.Column('code_folded', sa.String(length=60), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['staff.id'], name=op.f('fk_documents_created_by_id_staff')),
@@ -159,6 +160,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_documents_register_id'), ['register_id'], unique=False)
         batch_op.create_index('ix_documents_register_list', ['organization_id', 'direction', 'arrival_date', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_documents_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_documents_code_folded'), ['code_folded'], unique=False)
 
     op.create_table('idempotency_keys',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -244,6 +246,7 @@ def downgrade():
     op.drop_table('idempotency_keys')
     with op.batch_alter_table('documents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_documents_status'))
+        batch_op.drop_index(batch_op.f('ix_documents_code_folded'))
         batch_op.drop_index('ix_documents_register_list')
         batch_op.drop_index(batch_op.f('ix_documents_register_id'))
         batch_op.drop_index('ix_documents_dupkey')

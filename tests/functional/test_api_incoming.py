@@ -139,6 +139,9 @@ def test_duplicate_needs_confirmation_and_nothing_is_stored_before(app, client, 
     assert [d["id"] for d in body["duplicates"]] == [first["id"]]
     assert body["duplicates"][0]["arrival_number"] == 1
     assert counts() == before
+    resp = post(client, headers, {**same, "confirm_duplicate": "false"},
+                [("lan-hai.pdf", unique_pdf())])
+    assert resp.status_code == 409 and counts() == before  # "false" does not confirm
 
     same_bytes = unique_pdf()
     resp = post(client, headers, {**same, "confirm_duplicate": True}, [("lan-hai.pdf", same_bytes)])
@@ -277,3 +280,19 @@ def test_document_with_history_and_exact_original_bytes(app, client, api):
     assert client.get(f"/api/v1/documents/{first['id']}/files/{scan_file['id']}",
                       headers=headers).status_code == 404  # a file of another document
     assert client.get("/api/v1/documents/999999", headers=headers).status_code == 404
+
+
+def test_search_by_number_and_notation_as_printed(app, client, api):
+    headers = api("vanthu")
+    wanted = register(client, headers, code_number="12", code_notation="UBND-VX")
+    register(client, headers, code_number="121", code_notation="QĐ-SNV")
+    register(client, headers, code_number="7", code_notation="KH-UBND", issuer_name="Sở Y tế")
+
+    def ids(q):
+        listing = client.get("/api/v1/incoming", headers=headers, query_string={"q": q})
+        return [d["id"] for d in listing.get_json()["items"]]
+
+    assert ids("12/UBND-VX") == [wanted["id"]]
+    assert ids("12/ubnd-vx") == ids(" 12 / UBND-VX ") == [wanted["id"]]
+    assert len(ids("qd-snv")) == 1 and len(ids("UBND")) == 2
+
