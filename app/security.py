@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+from flask_babel import lazy_gettext as _l
 from flask import Flask, abort, g, request, session
 from flask_login import UserMixin, current_user
 
@@ -78,7 +79,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
     login_manager.session_protection = "strong"
 
     @app.before_request

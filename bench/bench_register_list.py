@@ -64,8 +64,11 @@ def parse_args() -> argparse.Namespace:
 
 def document_rows(n: int, year: int, org_id: int, reg_id: int, clerk_id: int):
     """``n`` incoming documents of ``year``, numbered 1..n in order of arrival."""
+    from archive.models import Document
     from archive.text import fold
-    from workflows.incoming import duplicate_key
+    from workflows import incoming
+    code_key = getattr(incoming, "code_key", None)  # the searchable "15/qd-ubnd" column
+    has_code_folded = code_key is not None and "code_folded" in Document.__table__.c
     rng, start = random.Random(2026), date(year, 1, 1)
     for i in range(n):
         arrival = start + timedelta(days=i * 365 // n)
@@ -74,7 +77,7 @@ def document_rows(n: int, year: int, org_id: int, reg_id: int, clerk_id: int):
                                          rng.choice(SUBJECT_TAILS).format(y=year)]))
         code = SimpleNamespace(code_number=str(rng.randint(1, 3000)),
                                code_notation=issuer_notation, issuer_name=issuer)
-        yield {"organization_id": org_id, "direction": "incoming", "register_id": reg_id,
+        row = {"organization_id": org_id, "direction": "incoming", "register_id": reg_id,
                "arrival_number": i + 1, "arrival_date": arrival,
                "code_number": code.code_number, "code_notation": code.code_notation,
                "issued_date": arrival - timedelta(days=rng.randint(0, 10)),
@@ -84,9 +87,13 @@ def document_rows(n: int, year: int, org_id: int, reg_id: int, clerk_id: int):
                "urgency": rng.choice(URGENCY), "confidentiality": rng.choice(SECRECY),
                "due_date": arrival + timedelta(days=15) if rng.random() < 0.3 else None,
                "recipients": None, "channel": rng.choice(["paper", "email", "exchange"]),
-               "notes": None, "status": rng.choice(STATUS), "dup_key": duplicate_key(code),
-               "subject_folded": fold(subject), "created_by_id": clerk_id,
+               "notes": None, "status": rng.choice(STATUS),
+               "dup_key": incoming.duplicate_key(code), "subject_folded": fold(subject),
+               "created_by_id": clerk_id,
                "created_at": datetime.combine(arrival, dtime(2), tzinfo=timezone.utc)}
+        if has_code_folded:
+            row["code_folded"] = code_key(code.code_number, code.code_notation)
+        yield row
 
 
 def bulk_load(n: int, batch: int, year: int) -> dict[str, float]:

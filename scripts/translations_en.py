@@ -45,6 +45,13 @@ EN = {
  'In sổ đăng ký văn bản đến': 'Print the incoming register', 'Từ ngày': 'From',
  'Đến ngày': 'To', 'Định dạng': 'Format', 'Tải sổ': 'Download register',
  'Chưa có sổ nào.': 'No register yet.',
+ 'Vui lòng đăng nhập để tiếp tục.': 'Please log in to continue.',
+ 'Đã đăng xuất khỏi mọi thiết bị.': 'Logged out on every device.',
+ 'Đã vào sổ: số đến %(number)s — %(register)s.': 'Registered: arrival no. %(number)s — %(register)s.',
+ 'Đã thêm phòng ban.': 'Department added.', 'Đã thêm cán bộ.': 'Staff member added.',
+ 'Đã cập nhật %(username)s.': '%(username)s updated.',
+ 'Không tìm thấy cán bộ.': 'Staff member not found.',
+ 'Không tìm thấy phòng ban.': 'Department not found.',
 }
 
 if __name__ == "__main__":
@@ -55,7 +62,9 @@ if __name__ == "__main__":
     missing = []
     for message in catalog:
         if message.id:
-            message.string = EN.get(message.id, message.string)
+            if message.id in EN:
+                message.string = EN[message.id]
+                message.flags.discard("fuzzy")
             if not message.string:
                 missing.append(message.id)
     with open(path, "wb") as fh:

@@ -1,6 +1,7 @@
 """Administration of the directory: organisation, departments, staff and roles."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
@@ -51,7 +52,7 @@ def add_department():
     return _run(lambda: directory.create_department(
         db.session, actor, organization_id=actor.organization_id,
         name=request.form.get("name", ""), abbreviation=request.form.get("abbreviation", "")),
-        "Đã thêm phòng ban.")
+        _("Đã thêm phòng ban."))
 
 
 def _dept_id() -> int | None:
@@ -68,7 +69,7 @@ def add_staff():
         username=request.form.get("username", ""), full_name=request.form.get("full_name", ""),
         password=request.form.get("password", ""), roles=request.form.getlist("roles"),
         department_id=_dept_id(), position_title=request.form.get("position_title")),
-        "Đã thêm cán bộ.")
+        _("Đã thêm cán bộ."))
 
 
 @bp.post("/staff/<int:staff_id>")
@@ -77,7 +78,7 @@ def update_staff(staff_id: int):
     actor = current_actor()
     target = db.session.get(Staff, staff_id)
     if target is None or target.organization_id != actor.organization_id:
-        return _page(404, message="Không tìm thấy cán bộ.")
+        return _page(404, message=_("Không tìm thấy cán bộ."))
     password = request.form.get("password") or ""
 
     def action():
@@ -88,7 +89,7 @@ def update_staff(staff_id: int):
                                active=request.form.get("active") == "1")
         if password:
             directory.set_password(db.session, actor, staff_id, password)
-    return _run(action, f"Đã cập nhật {target.username}.")
+    return _run(action, _("Đã cập nhật %(username)s.", username=target.username))
 
 
 @bp.get("/departments/<int:dept_id>")
@@ -96,5 +97,5 @@ def update_staff(staff_id: int):
 def department(dept_id: int):
     dept = db.session.get(Department, dept_id)
     if dept is None or dept.organization_id != current_actor().organization_id:
-        return _page(404, message="Không tìm thấy phòng ban.")
+        return _page(404, message=_("Không tìm thấy phòng ban."))
     return redirect(url_for("admin.index") + f"#dept-{dept.id}")

@@ -1,6 +1,7 @@
 """Log in, log out, log out everywhere."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required, login_user, logout_user
 
@@ -60,5 +61,5 @@ def logout_everywhere():
         directory.logout_everywhere(db.session, current_staff())
         db.session.commit()
         logout_user()
-        flash("Đã đăng xuất khỏi mọi thiết bị.", "info")
+        flash(_("Đã đăng xuất khỏi mọi thiết bị."), "info")
     return redirect(url_for("auth.login"))

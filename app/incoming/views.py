@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
                    url_for)
 from flask_login import login_required
@@ -107,7 +108,8 @@ def register_new():
         return render_template("incoming/new.html", **ctx), status
     if token:
         staging.discard(token)
-    flash(f"Đã vào sổ: số đến {doc.arrival_number} — {doc.register.name}.", "success")
+    flash(_("Đã vào sổ: số đến %(number)s — %(register)s.", number=doc.arrival_number,
+            register=doc.register.name), "success")
     return redirect(url_for("documents.show", document_id=doc.id))
 
 
