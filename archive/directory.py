@@ -62,16 +62,7 @@ def create_organization(session: Session, actor: Actor, *, name: str, abbreviati
                         place_name: str | None = None) -> Organization:
     name = _required(name, "name", "tên cơ quan", "Name")
     abbreviation = _required(abbreviation, "abbreviation", "chữ viết tắt", "Abbreviation")
-    organ_id = (organ_id or "").strip().upper() or None
-    if organ_id and (len(organ_id) > 35 or not ORGAN_ID_RE.match(organ_id)):
-        msg = Msg("Mã định danh chỉ gồm chữ in hoa, chữ số và dấu chấm, tối đa 35 ký tự "
-                  "(QĐ 20/2020/QĐ-TTg), ví dụ 000.00.00.H41.",
-                  "The organ identifier is uppercase letters, digits and dots, at most 35 "
-                  "characters (QĐ 20/2020), e.g. 000.00.00.H41.")
-        raise InvalidInput(msg, {"organ_id": msg})
-    if organ_id and session.scalar(select(Organization).where(Organization.organ_id == organ_id)):
-        msg = Msg("Mã định danh này đã được dùng.", "This organ identifier is already used.")
-        raise Conflict(msg, {"organ_id": msg})
+    organ_id = _check_organ_id(session, organ_id)
     org = Organization(name=name, abbreviation=abbreviation, organ_id=organ_id,
                        parent_name=parent_name, place_name=place_name)
     session.add(org)
@@ -80,6 +71,45 @@ def create_organization(session: Session, actor: Actor, *, name: str, abbreviati
                  object_type="organization", object_id=org.id,
                  details={"name": name, "organ_id": organ_id})
     return org
+
+
+def update_organization(session: Session, actor: Actor, organization_id: int, *, name: str,
+                        abbreviation: str, organ_id: str | None = None,
+                        parent_name: str | None = None,
+                        place_name: str | None = None) -> Organization:
+    """Rename an organisation or correct its identifiers (audited with old values)."""
+    org = session.get(Organization, organization_id)
+    if org is None:
+        raise NotFound(Msg("Không tìm thấy cơ quan.", "Organisation not found."))
+    name = _required(name, "name", "tên cơ quan", "Name")
+    abbreviation = _required(abbreviation, "abbreviation", "chữ viết tắt", "Abbreviation")
+    organ_id = _check_organ_id(session, organ_id, exclude=org.id)
+    before = {"name": org.name, "abbreviation": org.abbreviation, "organ_id": org.organ_id}
+    org.name, org.abbreviation, org.organ_id = name, abbreviation, organ_id
+    org.parent_name = (parent_name or "").strip() or None
+    org.place_name = (place_name or "").strip() or None
+    session.flush()
+    audit.record(session, actor_id=actor.staff_id, actor_name=actor.username, action="update",
+                 object_type="organization", object_id=org.id,
+                 details={"before": before, "name": name, "abbreviation": abbreviation,
+                          "organ_id": organ_id})
+    return org
+
+
+def _check_organ_id(session: Session, organ_id: str | None, exclude: int | None = None):
+    organ_id = (organ_id or "").strip().upper() or None
+    if organ_id and (len(organ_id) > 35 or not ORGAN_ID_RE.match(organ_id)):
+        msg = Msg("Mã định danh chỉ gồm chữ in hoa, chữ số và dấu chấm, tối đa 35 ký tự "
+                  "(QĐ 20/2020/QĐ-TTg), ví dụ 000.00.00.H41.",
+                  "The organ identifier is uppercase letters, digits and dots, at most 35 "
+                  "characters (QĐ 20/2020), e.g. 000.00.00.H41.")
+        raise InvalidInput(msg, {"organ_id": msg})
+    if organ_id:
+        other = session.scalar(select(Organization).where(Organization.organ_id == organ_id))
+        if other is not None and other.id != exclude:
+            msg = Msg("Mã định danh này đã được dùng.", "This organ identifier is already used.")
+            raise Conflict(msg, {"organ_id": msg})
+    return organ_id
 
 
 def create_department(session: Session, actor: Actor, *, organization_id: int, name: str,

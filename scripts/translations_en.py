@@ -52,6 +52,8 @@ EN = {
  'Đã cập nhật %(username)s.': '%(username)s updated.',
  'Không tìm thấy cán bộ.': 'Staff member not found.',
  'Không tìm thấy phòng ban.': 'Department not found.',
+ 'Đã cập nhật thông tin cơ quan.': 'Organisation updated.', 'Tên cơ quan': 'Organisation name',
+ 'Cơ quan chủ quản': 'Parent body', 'Địa danh': 'Place name',
 }
 
 if __name__ == "__main__":

@@ -45,6 +45,18 @@ def index():
     return _page()
 
 
+@bp.post("/organization")
+@roles_required("admin")
+def update_organization():
+    actor = current_actor()
+    form = request.form
+    return _run(lambda: directory.update_organization(
+        db.session, actor, actor.organization_id, name=form.get("name", ""),
+        abbreviation=form.get("abbreviation", ""), organ_id=form.get("organ_id"),
+        parent_name=form.get("parent_name"), place_name=form.get("place_name")),
+        _("Đã cập nhật thông tin cơ quan."))
+
+
 @bp.post("/departments")
 @roles_required("admin")
 def add_department():
