@@ -147,6 +147,13 @@ def _check_roles(roles) -> list[str]:
     return roles
 
 
+def _check_department(session: Session, department_id: int, organization_id: int) -> None:
+    dept = session.get(Department, department_id)
+    if dept is None or dept.organization_id != organization_id:
+        msg = Msg("Phòng ban không thuộc cơ quan này.", "Department not in this organisation.")
+        raise InvalidInput(msg, {"department_id": msg})
+
+
 def _check_password(password: str, field: str = "password") -> None:
     if len(password or "") < 8:
         msg = Msg("Mật khẩu phải có ít nhất 8 ký tự.", "The password needs at least 8 characters.")
@@ -169,10 +176,7 @@ def create_staff(session: Session, actor: Actor, *, organization_id: int, userna
         msg = Msg("Tên đăng nhập đã tồn tại.", "This username already exists.")
         raise Conflict(msg, {"username": msg})
     if department_id is not None:
-        dept = session.get(Department, department_id)
-        if dept is None or dept.organization_id != organization_id:
-            msg = Msg("Phòng ban không thuộc cơ quan này.", "Department not in this organisation.")
-            raise InvalidInput(msg, {"department_id": msg})
+        _check_department(session, department_id, organization_id)
     staff = Staff(organization_id=organization_id, department_id=department_id,
                   username=username, full_name=full_name, position_title=position_title,
                   email=email, password_hash=hash_secret(password),
@@ -200,10 +204,8 @@ def update_staff(session: Session, actor: Actor, staff_id: int, *, full_name: st
     if email is not None:
         staff.email = email.strip() or None
     if department_id is not None:
-        dept = session.get(Department, department_id) if department_id else None
-        if department_id and (dept is None or dept.organization_id != staff.organization_id):
-            msg = Msg("Phòng ban không thuộc cơ quan này.", "Department not in this organisation.")
-            raise InvalidInput(msg, {"department_id": msg})
+        if department_id:
+            _check_department(session, department_id, staff.organization_id)
         staff.department_id = department_id or None
         changes["department_id"] = staff.department_id
     if roles is not None:
