@@ -1,11 +1,13 @@
-"""Child process that reads one untrusted upload: ``python -m archive.probe``.
+"""Code that runs in a child process to read one untrusted upload.
 
-Run only through ``archive.inspection``, which starts it with CPU and memory
-limits and a wall-clock timeout, so a hostile PDF or image (decompression
-bomb, absurd page tree, endless loop in a parser) can kill this process but
-never the web process. Input: a JSON request on stdin naming the file;
-output: one JSON object on stdout, ``{"ok": true, ...}`` or
-``{"ok": false, "code": ..., "reason": ...}``.
+Run only through ``archive.inspection``, which forks it from a forkserver
+(parsers already imported, so a child starts in milliseconds), caps its
+memory and CPU with ``run_limited`` and enforces a wall-clock timeout: a
+hostile PDF or image (decompression bomb, absurd page tree, endless loop in a
+parser) can kill the child but never the web process. The answer is one dict,
+``{"ok": True, ...}`` or ``{"ok": False, "code": ..., "reason": ...}``.
+``python -m archive.probe`` reads the same request as JSON on stdin (for
+debugging a file by hand).
 """
 from __future__ import annotations
 
@@ -144,6 +146,25 @@ def inspect(request: dict) -> dict:
         fh.write(pdf)
     info = check_pdf(pdf, max_pages)
     return {"ok": True, "media_type": media_type, **info, "converted": True, "frames": frames}
+
+
+def run_limited(request: dict, memory_mb: int, cpu_seconds: int, conn) -> None:
+    """Child entry point: apply the limits, inspect, send the answer, exit."""
+    import logging
+    import resource
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)  # the answer says what is wrong
+    mem = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1024 ** 3, 1024 ** 3))
+    try:
+        result = inspect(request)
+    except Rejected as exc:
+        result = {"ok": False, "code": exc.code, "reason": exc.reason, **exc.extra}
+    except MemoryError:
+        result = {"ok": False, "code": "bomb", "reason": "memory"}
+    conn.send(result)
+    conn.close()
 
 
 def main() -> int:
