@@ -62,7 +62,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def engine_options_for(url: str) -> dict:
     if is_sqlite(url):
         return sqlite_engine_options()
-    return {"pool_pre_ping": True}
+    # PostgreSQL's JIT compiles the register's COUNT/ORDER BY plans at 100k rows for
+    # 300+ ms per query; short OLTP queries never win it back (bench/RESULTS.md).
+    return {"pool_pre_ping": True, "connect_args": {"options": "-c jit=off"}}
 
 
 def make_engine(url: str) -> Engine:
