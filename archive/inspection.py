@@ -18,7 +18,7 @@ from archive.errors import FileRejected, FileTooLarge, Msg, UnsupportedFile
 from archive import probe
 from archive.probe import sniff
 
-__all__ = ["Limits", "InspectedFile", "inspect_upload", "EXTENSIONS"]
+__all__ = ["Limits", "InspectedFile", "inspect_upload", "warm_up", "EXTENSIONS"]
 
 EXTENSIONS = {
     ".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
@@ -101,6 +101,13 @@ def _probe_context():
             ctx.set_forkserver_preload(PRELOAD)
             _context = ctx
     return _context
+
+
+def warm_up() -> None:
+    """Start the forkserver now (e.g. when a gunicorn worker starts), not on the first upload."""
+    import multiprocessing.forkserver
+    _probe_context()
+    multiprocessing.forkserver.ensure_running()
 
 
 def _run_probe(data: bytes, limits: Limits) -> tuple[dict, bytes | None]:

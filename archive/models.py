@@ -156,6 +156,8 @@ class Document(Base):
         UniqueConstraint("register_id", "arrival_number"),
         Index("ix_documents_register_list", "organization_id", "direction", "arrival_date", "id"),
         Index("ix_documents_dupkey", "organization_id", "dup_key"),
+        Index("ix_documents_subject_list", "organization_id", "direction", "subject_folded",
+              "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -185,7 +187,7 @@ class Document(Base):
     dup_key: Mapped[str | None] = mapped_column(String(300))
     subject_folded: Mapped[str] = mapped_column(String(500), default="")
     code_folded: Mapped[str] = mapped_column(String(60), default="", index=True)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     register: Mapped[Register] = relationship()

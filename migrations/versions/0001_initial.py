@@ -161,6 +161,8 @@ def upgrade():
         batch_op.create_index('ix_documents_register_list', ['organization_id', 'direction', 'arrival_date', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_documents_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_documents_code_folded'), ['code_folded'], unique=False)
+        batch_op.create_index(batch_op.f('ix_documents_created_by_id'), ['created_by_id'], unique=False)
+        batch_op.create_index('ix_documents_subject_list', ['organization_id', 'direction', 'subject_folded', 'id'], unique=False)
 
     op.create_table('idempotency_keys',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -247,6 +249,8 @@ def downgrade():
     with op.batch_alter_table('documents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_documents_status'))
         batch_op.drop_index(batch_op.f('ix_documents_code_folded'))
+        batch_op.drop_index(batch_op.f('ix_documents_created_by_id'))
+        batch_op.drop_index('ix_documents_subject_list')
         batch_op.drop_index('ix_documents_register_list')
         batch_op.drop_index(batch_op.f('ix_documents_register_id'))
         batch_op.drop_index('ix_documents_dupkey')
