@@ -16,7 +16,7 @@ from app.security import current_actor, current_language, roles_required
 from archive import registers
 from archive.errors import DuplicateSuspected, FileRejected, InvalidInput
 from archive.models import DocumentType
-from workflows import incoming
+from workflows import incoming, printing
 from workflows.incoming import IncomingQuery, Upload
 
 bp = Blueprint("incoming", __name__, url_prefix="/incoming")
@@ -126,7 +126,7 @@ def print_register():
                                        include_confidential=actor.has("clerk"))
         return render_template("incoming/print.html", registers=regs,
                                today=incoming.vn_today())
-    printed = incoming.print_register(db.session, actor, register_id, _date_arg("from"),
+    printed = printing.print_register(db.session, actor, register_id, _date_arg("from"),
                                       _date_arg("to"), fmt)
     return Response(printed.data, mimetype=printed.media_type, headers={
         "Content-Disposition": f'attachment; filename="{printed.filename}"'})
