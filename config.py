@@ -82,7 +82,6 @@ class Config:
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
     LANGUAGES = ("vi", "en")
-    PER_PAGE_DEFAULT = 50
     PER_PAGE_MAX = 200
 
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
@@ -117,6 +116,3 @@ def test_database_url() -> str | None:
     """PostgreSQL server the test suite may create throw-away databases on."""
     return _env("EOFFICE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
-
-def test_redis_url() -> str | None:
-    return _env("EOFFICE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -10,9 +10,9 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime, timezone
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -65,12 +65,3 @@ def engine_options_for(url: str) -> dict:
     # PostgreSQL's JIT compiles the register's COUNT/ORDER BY plans at 100k rows for
     # 300+ ms per query; short OLTP queries never win it back (bench/RESULTS.md).
     return {"pool_pre_ping": True, "connect_args": {"options": "-c jit=off"}}
-
-
-def make_engine(url: str) -> Engine:
-    """Engine for CLI tools, jobs and benchmarks outside Flask."""
-    return create_engine(url, **engine_options_for(url))
-
-
-def make_session_factory(engine: Engine) -> sessionmaker:
-    return sessionmaker(bind=engine, expire_on_commit=False)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -312,11 +311,15 @@ def staff_for_token(session: Session, token: str, now: datetime | None = None) -
     return staff
 
 
-@dataclass(frozen=True)
-class DirectoryCounts:
-    organizations: int
-    departments: int
-    staff: int
+def staff_of(session: Session, organization_id: int) -> list[Staff]:
+    """Everyone of an organisation, by username (the admin page)."""
+    return list(session.scalars(select(Staff).where(Staff.organization_id == organization_id)
+                                .order_by(Staff.username)))
+
+
+def document_types(session: Session) -> list[DocumentType]:
+    """The document-type catalogue in its Decree 30 order."""
+    return list(session.scalars(select(DocumentType).order_by(DocumentType.position)))
 
 
 def seed_document_types(session: Session) -> None:

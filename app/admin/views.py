@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from app.extensions import db
 from app.security import current_actor, current_language, roles_required
@@ -18,8 +17,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def _page(status: int = 200, **extra):
     actor = current_actor()
     org = db.session.get(Organization, actor.organization_id)
-    staff = db.session.scalars(select(Staff).where(Staff.organization_id == org.id)
-                               .order_by(Staff.username)).all()
+    staff = directory.staff_of(db.session, org.id)
     return render_template("admin/index.html", org=org, departments=org.departments,
                            staff=staff, roles=ROLES, **extra), status
 

@@ -13,9 +13,8 @@ from app.errors import status_for
 from app.extensions import db
 from app.incoming import staging
 from app.security import current_actor, current_language, roles_required
-from archive import registers
+from archive import directory, registers
 from archive.errors import DuplicateSuspected, FileRejected, InvalidInput
-from archive.models import DocumentType
 from workflows import incoming, printing
 from workflows.incoming import IncomingQuery, Upload
 
@@ -64,7 +63,7 @@ def register_list():
 
 
 def _form_context(actor, values: dict, errors: dict | None = None, **extra) -> dict:
-    types = db.session.scalars(db.select(DocumentType).order_by(DocumentType.position)).all()
+    types = directory.document_types(db.session)
     regs = registers.registers_for(db.session, actor.organization_id, "incoming", True)
     return {"values": values, "errors": errors or {}, "types": types, "registers": regs,
             "today": incoming.vn_today(), **extra}

@@ -69,3 +69,16 @@ def live_server(database_url, tmp_path):
             db.engine.dispose()
     if errors:
         pytest.fail("the application raised while serving:\n" + "\n".join(errors))
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One headless Chromium per test module."""
+    from playwright import sync_api
+
+    from tests.e2e.chromium import CHROMIUM, CHROMIUM_ARGS
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+

@@ -16,16 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.chromium import CHROMIUM
+
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 PDFJS = ROOT / "app" / "static" / "vendor" / "pdfjs" / "pdf.min.mjs"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-    "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
-]
 if not Path(CHROMIUM).exists():
     pytest.skip(f"{CHROMIUM} not found: run scripts/setup.sh", allow_module_level=True)
 if not PDFJS.is_file():
@@ -83,14 +79,6 @@ def scanned_pdf(title: str, pages: int = 2) -> bytes:
 
 
 # --- browser helpers ------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def chromium():
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
 
 def open_context(chromium, **context_args):
     """A browser context whose pages record console errors and page errors."""

@@ -25,17 +25,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.chromium import CHROMIUM
+
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "app" / "static"
 PDFJS = STATIC / "vendor" / "pdfjs"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-    "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
-]
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; "
        "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
        "worker-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
@@ -169,16 +165,8 @@ def server(tmp_path_factory):
     httpd.server_close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-def open_page(browser, server, path, **context_args):
-    context = browser.new_context(**context_args)
+def open_page(chromium, server, path, **context_args):
+    context = chromium.new_context(**context_args)
     name, value = SESSION_COOKIE.split("=")
     context.add_cookies([{"name": name, "value": value, "url": server.base}])
     page = context.new_page()
@@ -201,8 +189,8 @@ def canvas_stats(page, index=0):
     }""", index)
 
 
-def test_renders_pdf_lazily_with_toolbar(browser, server):
-    page = open_page(browser, server, "index.html",
+def test_renders_pdf_lazily_with_toolbar(chromium, server):
+    page = open_page(chromium, server, "index.html",
                      viewport={"width": 1000, "height": 800}, device_scale_factor=1)
     viewer = page.locator(".pdf-viewer")
     page.wait_for_selector(".pdf-viewer[data-state=rendered]", timeout=20_000)
@@ -249,8 +237,8 @@ def test_renders_pdf_lazily_with_toolbar(browser, server):
     page.context.close()
 
 
-def test_phone_width_and_hidpi(browser, server):
-    page = open_page(browser, server, "index.html", viewport={"width": 360, "height": 740},
+def test_phone_width_and_hidpi(chromium, server):
+    page = open_page(chromium, server, "index.html", viewport={"width": 360, "height": 740},
                      device_scale_factor=2, is_mobile=True, has_touch=True)
     page.wait_for_selector(".pdf-viewer[data-state=rendered]", timeout=20_000)
     stats = canvas_stats(page)
@@ -270,8 +258,8 @@ def test_phone_width_and_hidpi(browser, server):
     page.context.close()
 
 
-def test_missing_pdf_shows_vietnamese_error(browser, server):
-    page = open_page(browser, server, "missing.html")
+def test_missing_pdf_shows_vietnamese_error(chromium, server):
+    page = open_page(chromium, server, "missing.html")
     page.wait_for_selector(".pdf-viewer[data-state=error]", timeout=20_000)
     message = page.locator(".pdf-viewer [role=alert]").inner_text()
     assert message.startswith("Không hiển thị được tệp PDF:")
@@ -280,7 +268,7 @@ def test_missing_pdf_shows_vietnamese_error(browser, server):
     page.context.close()
 
 
-def test_jpeg2000_scan_under_strict_csp(browser, server):
+def test_jpeg2000_scan_under_strict_csp(chromium, server):
     """Scanned documents often hold JPEG 2000 images: pdf.js decodes them with
     wasm/openjpeg.wasm, or, when the CSP has no 'wasm-unsafe-eval' (as here),
     with wasm/openjpeg_nowasm_fallback.js. Both come from our static folder."""
@@ -297,7 +285,7 @@ def test_jpeg2000_scan_under_strict_csp(browser, server):
     assert b"/JPXDecode" in pdf
     (server.root / "scan.pdf").write_bytes(pdf)
 
-    page = open_page(browser, server, "scan.html")
+    page = open_page(chromium, server, "scan.html")
     page.wait_for_selector(".pdf-viewer[data-state=rendered]", timeout=20_000)
     centre, corner = page.evaluate("""() => {
         const c = document.querySelector('.pdf-viewer canvas'), g = c.getContext('2d');

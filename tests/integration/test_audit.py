@@ -62,5 +62,5 @@ def test_deleted_last_entry_is_detected(app):
     db.session.execute(delete(AuditEntry).where(AuditEntry.seq == last))
     db.session.commit()
     problems = audit.verify_chain(db.session).problems
-    assert any(f"written" in p for p in problems)
+    assert any("written" in p for p in problems)
     assert _verify(app).exit_code == 1
