@@ -1,0 +1,1 @@
+"""SpiffWorkflow adapter: the only code that imports SpiffWorkflow (STYLE P8)."""
