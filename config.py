@@ -53,6 +53,7 @@ class Config:
     SECRET_KEY = _env("SECRET_KEY", "dev-only-change-me")
     SQLALCHEMY_DATABASE_URI = _normalise_db_url(_env("DATABASE_URL", _sqlite_url(DATA_DIR)))
     REDIS_URL = _env("REDIS_URL")
+    RQ_QUEUE = _env("EOFFICE_RQ_QUEUE", "eoffice")
     SEARCH_BACKEND = _env("EOFFICE_SEARCH", "database")
     TSA_URL = _env("EOFFICE_TSA_URL")
     PKCS11_MODULE = _env("EOFFICE_PKCS11_MODULE")
@@ -77,6 +78,15 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = _env_int("EOFFICE_SESSION_HOURS", 10) * 3600
     WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token
+
+    # Routing (issue 3): deadlines in working days, the clock that fires
+    # timers and reminders, e-mail notifications.
+    WORKING_WEEKDAYS = _env("EOFFICE_WORKING_WEEKDAYS", "0,1,2,3,4")  # Monday = 0
+    DEFAULT_HANDLING_DAYS = _env_int("EOFFICE_DEFAULT_HANDLING_DAYS", 10)
+    REMINDER_DAYS = _env_int("EOFFICE_REMINDER_DAYS", 1)
+    ROUTING_STEP_SECONDS = _env_int("EOFFICE_STEP_SECONDS", 5)
+    ROUTING_CLOCK_SECONDS = _env_int("EOFFICE_CLOCK_SECONDS", 30)  # 0 = no in-process clock
+    BASE_URL = _env("EOFFICE_BASE_URL", "http://127.0.0.1:5000")
 
     # Interface.
     BABEL_DEFAULT_LOCALE = "vi"
@@ -104,6 +114,7 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = True
     LOGIN_LOCK_MINUTES = 15
     PROBE_TIMEOUT_SECONDS = 20
+    ROUTING_CLOCK_SECONDS = 0  # tests run the clock explicitly
 
 
 def config_for_environment() -> type[Config]:

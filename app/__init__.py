@@ -66,13 +66,14 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
     from app.documents.views import bp as documents_bp
     from app.incoming.views import bp as incoming_bp
-    for bp in (auth_bp, incoming_bp, documents_bp, admin_bp, api_bp):
+    from app.tasks.views import bp as tasks_bp
+    for bp in (auth_bp, incoming_bp, documents_bp, tasks_bp, admin_bp, api_bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)  # bearer tokens only, never cookies
 
     @app.get("/")
     def index():
-        return redirect(url_for("incoming.register_list"))
+        return redirect(url_for("tasks.inbox_list"))
 
     @app.get("/lang/<code>")
     def set_language(code: str):
@@ -101,4 +102,13 @@ def _register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def _globals():
         return {"catalogues": catalogues, "current_staff": security.current_staff(),
-                "lang": security.current_language()}
+                "lang": security.current_language(), "nav_counts": _nav_counts}
+
+
+def _nav_counts():
+    """Inbox and notification counts for the navigation (called by base.html)."""
+    from app.extensions import db
+    from workflows import inbox, notify
+    actor = security.current_actor()
+    return {"inbox": inbox.counts(db.session, actor),
+            "unread": notify.unread_count(db.session, actor)}

@@ -38,7 +38,8 @@ def register(app: Flask) -> None:
     def demo():
         """Load the demo agency with its logins and a few documents (idempotent)."""
         from workflows.demo import load_demo
-        result = load_demo(db.session, wiring.storage(), wiring.limits())
+        result = load_demo(db.session, wiring.storage(), wiring.limits(),
+                           routing=wiring.routing())
         click.echo(f"Cơ quan trình diễn: {result['organization']} "
                    f"(thêm {result['documents_added']} văn bản)")
         click.echo(f"Tài khoản DEMO (mật khẩu “{result['password']}”, mã PIN ký "
@@ -62,6 +63,65 @@ def register(app: Flask) -> None:
         sys.exit(1)
 
     _register_directory_commands(app)
+    _register_routing_commands(app)
+
+
+def _register_routing_commands(app: Flask) -> None:
+    jobs_group = click.Group("jobs", help="Background work: the routing clock.")
+    app.cli.add_command(jobs_group)
+
+    @jobs_group.command("tick")
+    def jobs_tick():
+        """Run one pass of the routing clock now, in this process."""
+        from app.jobs import run_tick
+        report = run_tick(app)
+        click.echo(f"Bộ hẹn giờ: {report.timers}, nhắc hạn: {report.reminders}, "
+                   f"quá hạn: {report.overdue}, thư đã gửi: {report.mail_sent}, "
+                   f"thư lỗi: {report.mail_failed}")
+
+    @jobs_group.command("clock")
+    @click.option("--once", is_flag=True, help="One pass, then exit.")
+    def jobs_clock(once):
+        """Production: enqueue a tick on RQ every ROUTING_CLOCK_SECONDS (embedded: run it)."""
+        import time
+
+        from app.jobs import enqueue_tick, run_tick
+        seconds = max(1, int(app.config.get("ROUTING_CLOCK_SECONDS") or 30))
+        while True:
+            if app.config.get("REDIS_URL"):
+                job = enqueue_tick(app)
+                click.echo(f"Đã xếp hàng công việc {job.id}")
+            else:
+                run_tick(app)
+            if once:
+                return
+            time.sleep(seconds)
+
+    proc_group = click.Group("processes", help="BPMN process versions.")
+    app.cli.add_command(proc_group)
+
+    @proc_group.command("list")
+    def proc_list():
+        from workflows import processes
+        processes.active_definition(db.session, wiring.routing().definitions)
+        db.session.commit()
+        for row in processes.list_versions(db.session):
+            click.echo(f"{row.process_key} v{row.version} {'*' if row.active else ' '} "
+                       f"{row.sha256[:12]} {row.source} {row.created_at:%Y-%m-%d %H:%M}")
+
+    @proc_group.command("upload")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--note", default=None)
+    def proc_upload(path, note):
+        from pathlib import Path
+
+        from workflows import processes
+        try:
+            row = processes.upload(db.session, wiring.routing().definitions,
+                                   Actor.system(), Path(path).read_bytes(), note)
+        except ArchiveError as exc:
+            _fail(exc)
+        click.echo(f"Đã nhận {row.process_key} phiên bản {row.version}")
 
 
 def _register_directory_commands(app: Flask) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer,
+                        LargeBinary, Text,
                         String, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -285,3 +286,176 @@ class IdempotencyRecord(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     body: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- Routing (BPMN processes, tasks, processing trail, notifications) ---------
+
+class ProcessDefinition(Base):
+    """One uploaded version of a BPMN diagram (data, not code: STYLE P8).
+
+    New documents take the newest active version of their process key;
+    running instances keep the version (and its hash) they started on.
+    """
+
+    __tablename__ = "process_definitions"
+    __table_args__ = (UniqueConstraint("process_key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    xml: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    source: Mapped[str] = mapped_column(String(200), default="upload")
+    note: Mapped[str | None] = mapped_column(String(500))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProcessInstance(Base):
+    """The route of one document: the engine state with its format and diagram hash (P9)."""
+
+    __tablename__ = "process_instances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    state: Mapped[bytes] = mapped_column(LargeBinary)
+    serializer_version: Mapped[str] = mapped_column(String(60))
+    definition_sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(12), default="running")  # running|finished|failed
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    error: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    definition: Mapped[ProcessDefinition] = relationship()
+
+
+class Task(Base):
+    """A user task of a route, mirrored from the engine for fast inbox queries.
+
+    ``assignee_id`` is the person the diagram names (e.g. the specialist);
+    otherwise the task belongs to everyone with ``role`` (in ``department_id``
+    when set) until one of them claims it. A delegated task is worked by
+    ``delegated_to_id`` while ``delegated_by_id`` keeps responsibility.
+    """
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        UniqueConstraint("instance_id", "engine_task_id"),
+        Index("ix_tasks_group", "status", "organization_id", "role", "department_id"),
+        Index("ix_tasks_assignee", "status", "assignee_id"),
+        Index("ix_tasks_claimed", "status", "claimed_by_id"),
+        Index("ix_tasks_delegated", "status", "delegated_to_id"),
+        Index("ix_tasks_due", "status", "due_at"),
+        Index("ix_tasks_remind", "status", "remind_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    engine_task_id: Mapped[str] = mapped_column(String(36))
+    bpmn_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    lane: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(30))
+    form: Mapped[str] = mapped_column(String(30))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    delegated_to_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    delegated_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    urgency_rank: Mapped[int] = mapped_column(Integer, default=9)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    context: Mapped[dict] = mapped_column(JSON, default=dict)  # earlier decisions shown to the worker
+    status: Mapped[str] = mapped_column(String(12), default="ready")  # ready|completed|cancelled
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    document: Mapped[Document] = relationship()
+    department: Mapped[Department | None] = relationship()
+    assignee: Mapped[Staff | None] = relationship(foreign_keys=[assignee_id])
+    claimed_by: Mapped[Staff | None] = relationship(foreign_keys=[claimed_by_id])
+    delegated_to: Mapped[Staff | None] = relationship(foreign_keys=[delegated_to_id])
+    delegated_by: Mapped[Staff | None] = relationship(foreign_keys=[delegated_by_id])
+    completed_by: Mapped[Staff | None] = relationship(foreign_keys=[completed_by_id])
+
+
+class ProcessingNote(Base):
+    """One line of the Phiếu giải quyết văn bản đến (DOMAIN §2.11): who, what, when."""
+
+    __tablename__ = "processing_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
+    step: Mapped[str] = mapped_column(String(100))
+    step_name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    actor_name: Mapped[str] = mapped_column(String(100))
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    decision: Mapped[str | None] = mapped_column(String(30))
+    content: Mapped[str | None] = mapped_column(Text)
+    lead_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    support_department_ids: Mapped[list] = mapped_column(JSON, default=list)
+    fyi_staff_ids: Mapped[list] = mapped_column(JSON, default=list)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    deadline: Mapped[date | None] = mapped_column(Date)
+    file_ids: Mapped[list] = mapped_column(JSON, default=list)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[Staff | None] = relationship(foreign_keys=[actor_id])
+    on_behalf_of: Mapped[Staff | None] = relationship(foreign_keys=[on_behalf_of_id])
+    assignee: Mapped[Staff | None] = relationship(foreign_keys=[assignee_id])
+    lead_department: Mapped[Department | None] = relationship()
+
+
+class Notification(Base):
+    """A message for one person, shown in the app and, when SMTP is set up, e-mailed.
+
+    E-mail goes out from this table (an outbox): a notification written in
+    the same transaction as the step that caused it is never lost.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_inbox", "staff_id", "read_at"),
+                      Index("ix_notifications_mail", "email_status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(30))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
+    title_vi: Mapped[str] = mapped_column(String(500))
+    title_en: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_status: Mapped[str] = mapped_column(String(12), default="none")  # none|pending|sent|failed
+    email_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    email_error: Mapped[str | None] = mapped_column(String(500))
+
+
+class Holiday(Base):
+    """A non-working day for deadline counting (configurable by the admin)."""
+
+    __tablename__ = "holidays"
+    __table_args__ = (UniqueConstraint("organization_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    day: Mapped[date] = mapped_column(Date)
+    name: Mapped[str] = mapped_column(String(200), default="")

@@ -54,5 +54,6 @@ fi
 
 # --- front-end assets and translations -----------------------------------------
 bash scripts/install_pdfjs.sh
+bash scripts/install_bpmnjs.sh
 .venv/bin/pybabel compile -d translations >/dev/null
 log "ready"

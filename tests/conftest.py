@@ -21,6 +21,8 @@ import config
 from app import create_app
 from app.extensions import db
 
+pytest_plugins = ["tests.smtp_fixture"]
+
 RUN_ID = uuid.uuid4().hex[:8]
 DEMO_PASSWORD = "eoffice-demo"
 

@@ -114,7 +114,7 @@ def _ensure_people(session: Session, org: Organization, depts: dict[str, Departm
 
 
 def _ensure_documents(session: Session, org: Organization, storage: BlobStorage,
-                      limits: Limits, today: date) -> int:
+                      limits: Limits, today: date, routing) -> int:
     have = session.scalar(select(func.count(Document.id)).where(
         Document.organization_id == org.id))
     if have:
@@ -128,19 +128,20 @@ def _ensure_documents(session: Session, org: Organization, storage: BlobStorage,
             session, clerk, storage, limits,
             {**fields, "issued_date": issued.isoformat(), "arrival_date": today.isoformat(),
              "channel": "paper"},
-            [incoming.Upload(f"van-ban-{i + 1}.pdf", pdf)], today=today)
+            [incoming.Upload(f"van-ban-{i + 1}.pdf", pdf)], today=today, routing=routing)
     return len(DOCUMENTS)
 
 
 def load_demo(session: Session, storage: BlobStorage, limits: Limits,
-              today: date | None = None, with_documents: bool = True) -> dict:
+              today: date | None = None, with_documents: bool = True, routing=None) -> dict:
     """Create (or complete) the demo agency; return what was loaded."""
     directory.seed_document_types(session)
     org = _ensure_org(session)
     depts = _ensure_departments(session, org)
     _ensure_people(session, org, depts)
     session.commit()
-    added = (_ensure_documents(session, org, storage, limits, today or incoming.vn_today())
+    added = (_ensure_documents(session, org, storage, limits, today or incoming.vn_today(),
+                               routing)
              if with_documents else 0)
     session.commit()
     return {"organization": org.name, "documents_added": added,

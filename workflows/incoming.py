@@ -200,11 +200,14 @@ def _replay(session: Session, actor: Actor, key: str | None) -> Registration | N
 def register_incoming(session: Session, actor: Actor, storage: BlobStorage, limits: Limits,
                       raw: dict, uploads: list[Upload], *, confirm_duplicate: bool = False,
                       today: date | None = None,
-                      idempotency_key: str | None = None) -> Registration:
+                      idempotency_key: str | None = None,
+                      routing=None) -> Registration:
     """Register an incoming document with its files and commit.
 
     With an ``idempotency_key`` already used by this person, nothing new is
-    created and the first registration is returned.
+    created and the first registration is returned. With ``routing`` (a
+    ``workflows.routing.Routing``) the document's route starts in the same
+    transaction: a registered document always has its route.
 
     Raises:
         PermissionDenied, InvalidInput, FileRejected, NotFound (register),
@@ -242,6 +245,8 @@ def register_incoming(session: Session, actor: Actor, storage: BlobStorage, limi
                      details={"register_id": reg.id, "arrival_number": number,
                               "files": [f.name for _u, f in inspected],
                               "duplicates_confirmed": [d.id for d in dups]})
+        if routing is not None:
+            routing.start(session, actor, doc)
         session.commit()
     except IntegrityError:
         session.rollback()
@@ -255,6 +260,24 @@ def register_incoming(session: Session, actor: Actor, storage: BlobStorage, limi
         _discard_unreferenced(session, storage, created)
         raise
     return Registration(doc, dups)
+
+
+def attach_files(session: Session, storage: BlobStorage, limits: Limits, doc: Document,
+                 uploads: list[Upload], role: str = "handling") -> list[int]:
+    """Inspect and add files to a registered document (e.g. a handler's result);
+    the caller commits. A refused file raises before anything is added."""
+    inspected = [(u, inspect_upload(u.name, u.data, limits, "files")) for u in uploads]
+    _store_blobs(session, storage, inspected)
+    start = len(doc.files)
+    added = []
+    for pos, (_u, f) in enumerate(inspected):
+        file = DocumentFile(role=role, position=start + pos, name=f.name,
+                            media_type=f.media_type, sha256=sha256_hex(f.data), size=len(f.data),
+                            page_count=f.page_count, pdf_sha256=sha256_hex(f.pdf))
+        doc.files.append(file)
+        added.append(file)
+    session.flush()
+    return [f.id for f in added]
 
 
 def _discard_unreferenced(session: Session, storage: BlobStorage, digests: list[str]) -> None:

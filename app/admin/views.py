@@ -109,3 +109,66 @@ def department(dept_id: int):
     if dept is None or dept.organization_id != current_actor().organization_id:
         return _page(404, message=_("Không tìm thấy phòng ban."))
     return redirect(url_for("admin.index") + f"#dept-{dept.id}")
+
+
+# --- processes (BPMN versions) and the working calendar ---------------------------
+
+def _processes_page(status: int = 200, **extra):
+    from app import wiring
+    from workflows import processes
+    actor = current_actor()
+    routing = wiring.routing()
+    processes.active_definition(db.session, routing.definitions)
+    db.session.commit()
+    return render_template("admin/processes.html", versions=processes.list_versions(db.session),
+                           holidays=routing.holidays_text(db.session, actor.organization_id),
+                           **extra), status
+
+
+@bp.get("/processes")
+@roles_required("admin")
+def processes_page():
+    return _processes_page()
+
+
+@bp.post("/processes")
+@roles_required("admin")
+def upload_process():
+    from app import wiring
+    from workflows import processes
+    file = request.files.get("file")
+    try:
+        row = processes.upload(db.session, wiring.routing().definitions, current_actor(),
+                               file.read() if file else b"", request.form.get("note"))
+    except ArchiveError as exc:
+        db.session.rollback()
+        return _processes_page(422, message=exc.message.text(current_language()))
+    flash(_("Đã nhận quy trình %(key)s phiên bản %(v)s.", key=row.process_key, v=row.version),
+          "success")
+    return redirect(url_for("admin.processes_page"))
+
+
+@bp.get("/processes/<int:definition_id>.bpmn")
+@roles_required("admin")
+def download_process(definition_id: int):
+    from flask import Response
+
+    from workflows import processes
+    row = processes.get_version(db.session, definition_id)
+    return Response(row.xml, mimetype="application/xml", headers={
+        "Content-Disposition": f'attachment; filename="{row.process_key}-v{row.version}.bpmn"'})
+
+
+@bp.post("/holidays")
+@roles_required("admin")
+def save_holidays():
+    from app import wiring
+    try:
+        count = wiring.routing().set_holidays(db.session, current_actor(),
+                                              request.form.get("holidays", ""))
+    except ArchiveError as exc:
+        db.session.rollback()
+        return _processes_page(422, message=exc.message.text(current_language()),
+                               holidays_value=request.form.get("holidays", ""))
+    flash(_("Đã lưu %(n)s ngày nghỉ.", n=count), "success")
+    return redirect(url_for("admin.processes_page"))

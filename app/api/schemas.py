@@ -51,3 +51,23 @@ def document_json(doc, brief: bool = False) -> dict:
                        "full_name": doc.created_by.full_name},
         "created_at": _t(doc.created_at)})
     return body
+
+
+def task_json(task, overdue: bool = False) -> dict:
+    doc = task.document
+    return {"id": task.id, "step": task.bpmn_id, "name": task.name, "form": task.form,
+            "lane": task.lane, "role": task.role, "status": task.status,
+            "department_id": task.department_id, "assignee_id": task.assignee_id,
+            "claimed_by_id": task.claimed_by_id, "delegated_to_id": task.delegated_to_id,
+            "delegated_by_id": task.delegated_by_id, "due_date": _d(task.due_date),
+            "due_at": _t(task.due_at), "overdue": overdue, "outcome": task.outcome,
+            "context": task.context or {}, "created_at": _t(task.created_at),
+            "document": {"id": doc.id, "arrival_number": doc.arrival_number,
+                         "subject": doc.subject, "urgency": doc.urgency, "status": doc.status,
+                         "code_number": doc.code_number, "code_notation": doc.code_notation}}
+
+
+def process_json(row) -> dict:
+    return {"id": row.id, "process_key": row.process_key, "version": row.version,
+            "name": row.name, "sha256": row.sha256, "active": row.active, "source": row.source,
+            "note": row.note, "created_at": _t(row.created_at)}

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, g, jsonify, request
 from werkzeug.exceptions import BadRequest
 
 from app import wiring
-from app.api.schemas import document_json, register_json, staff_json
+from app.api.schemas import document_json, process_json, register_json, staff_json, task_json
 from app.documents.views import file_response
 from app.errors import api_error
 from app.extensions import db
@@ -114,7 +114,7 @@ def register_incoming():
     result = incoming.register_incoming(
         db.session, current_actor(), wiring.storage(), wiring.limits(), metadata, _uploads(),
         confirm_duplicate=metadata.get("confirm_duplicate") in (True, "true", "1", 1),
-        idempotency_key=request.headers.get("Idempotency-Key"))
+        idempotency_key=request.headers.get("Idempotency-Key"), routing=wiring.routing())
     body = document_json(result.document)
     body["duplicates"] = [incoming.summary(d) for d in result.duplicates]
     return jsonify(body), 200 if result.replayed else 201
@@ -145,3 +145,76 @@ def get_file(document_id: int, file_id: int):
     file, data = incoming.open_file(db.session, current_actor(), wiring.storage(),
                                     document_id, file_id)
     return file_response(data, file.name, file.media_type, inline=False)
+
+
+# --- routing ----------------------------------------------------------------------
+
+@bp.get("/tasks")
+@token_required
+def list_tasks():
+    from app.tasks.views import inbox_query
+    from workflows import inbox
+    query = inbox_query(current_app.config["PER_PAGE_MAX"])
+    items, total = inbox.list_tasks(db.session, current_actor(), query)
+    return jsonify({"items": [task_json(t, inbox.is_overdue(t)) for t in items],
+                    "total": total, "page": query.page, "per_page": query.per_page})
+
+
+@bp.get("/tasks/<int:task_id>")
+@token_required
+def get_task(task_id: int):
+    from workflows import inbox
+    task = inbox.get_task(db.session, current_actor(), task_id)
+    return jsonify(task_json(task, inbox.is_overdue(task)))
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if body is None and not request.data:
+        return {}
+    if not isinstance(body, dict):
+        raise BadRequest()
+    return body
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+@token_required
+def complete_task(task_id: int):
+    """Complete with the step's form fields as JSON (the same validation as the UI)."""
+    result = wiring.routing().complete(db.session, current_actor(), task_id, _json_body())
+    return jsonify({"task": task_json(result.task), "finished": result.finished,
+                    "next_tasks": [task_json(t) for t in result.new_tasks]})
+
+
+@bp.post("/tasks/<int:task_id>/<any(claim, release, delegate, reassign):action>")
+@token_required
+def task_action(task_id: int, action: str):
+    routing, actor, body = wiring.routing(), current_actor(), _json_body()
+    if action in ("claim", "release"):
+        task = getattr(routing, action)(db.session, actor, task_id)
+    else:
+        task = getattr(routing, action)(db.session, actor, task_id,
+                                        body.get("to_staff_id"), body.get("note"))
+    return jsonify(task_json(task))
+
+
+@bp.get("/processes")
+@token_required
+def list_processes():
+    from workflows import processes
+    processes.active_definition(db.session, wiring.routing().definitions)
+    db.session.commit()
+    rows = processes.list_versions(db.session, request.args.get("key") or None)
+    return jsonify({"items": [process_json(r) for r in rows], "total": len(rows)})
+
+
+@bp.post("/processes")
+@token_required
+def upload_process():
+    """A new diagram version: raw XML body, or multipart ``file`` (+ ``note``)."""
+    from workflows import processes
+    upload = request.files.get("file")
+    xml = upload.read() if upload else request.get_data()
+    row = processes.upload(db.session, wiring.routing().definitions, current_actor(), xml,
+                           request.form.get("note") or request.args.get("note"))
+    return jsonify(process_json(row)), 201

@@ -3,13 +3,16 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, jsonify, render_template
 from flask_login import login_required
+from sqlalchemy import select
 
 from app import wiring
 from app.extensions import db
 from app.security import current_actor
-from workflows import incoming
+from archive import directory
+from archive.models import Department
+from workflows import inbox, incoming
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -17,9 +20,28 @@ bp = Blueprint("documents", __name__, url_prefix="/documents")
 @bp.get("/<int:document_id>")
 @login_required
 def show(document_id: int):
-    doc = incoming.view_document(db.session, current_actor(), document_id)
+    actor = current_actor()
+    doc = incoming.view_document(db.session, actor, document_id)
+    departments = db.session.scalars(select(Department).where(
+        Department.organization_id == actor.organization_id)).all()
     return render_template("documents/show.html", doc=doc,
-                           history=incoming.history(db.session, doc.id))
+                           history=incoming.history(db.session, doc.id),
+                           trail=inbox.trail(db.session, actor, doc.id),
+                           tasks=inbox.document_tasks(db.session, doc.id),
+                           departments=departments,
+                           people=directory.staff_of(db.session, actor.organization_id),
+                           is_overdue=inbox.is_overdue)
+
+
+@bp.get("/<int:document_id>/route.json")
+@login_required
+def route(document_id: int):
+    """The diagram of the document's route with done and current steps."""
+    view = wiring.routing().route_view(db.session, current_actor(), document_id)
+    db.session.rollback()
+    if view is None:
+        return jsonify({"xml": None, "completed": [], "active": [], "returned": []}), 404
+    return jsonify(view)
 
 
 def file_response(data: bytes, name: str, media_type: str, inline: bool) -> Response:

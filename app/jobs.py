@@ -1,0 +1,83 @@
+"""Background jobs: the routing clock, in-process or on RQ.
+
+Embedded default (no ``REDIS_URL``): the web process runs the clock in a
+daemon thread (``start_clock_thread``, started by ``wsgi.py``). Production:
+``flask jobs clock`` enqueues ``tick_job`` on the RQ queue every
+``ROUTING_CLOCK_SECONDS`` and ``rq worker`` runs it. Either way the tick is
+idempotent (conditional updates), so two clocks never double a reminder,
+and everything it needs is in the database, so a restart loses nothing.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from flask import Flask
+
+from app import wiring
+from app.extensions import db
+from workflows.deadlines import TickReport, tick
+
+log = logging.getLogger(__name__)
+TICK_JOB_ID = "eoffice-routing-tick"
+
+
+def run_tick(app: Flask) -> TickReport:
+    """One pass of the routing clock in ``app``'s context."""
+    with app.app_context():
+        try:
+            return tick(db.session, wiring.routing(), wiring.mailer(), app.config["BASE_URL"])
+        finally:
+            db.session.remove()
+
+
+def start_clock_thread(app: Flask) -> threading.Thread | None:
+    seconds = int(app.config.get("ROUTING_CLOCK_SECONDS") or 0)
+    if seconds <= 0 or app.config.get("REDIS_URL"):
+        return None
+
+    def loop() -> None:
+        while True:
+            time.sleep(seconds)
+            try:
+                run_tick(app)
+            except Exception:  # keep the clock alive; the next pass retries
+                log.exception("routing clock pass failed")
+
+    thread = threading.Thread(target=loop, name="eoffice-clock", daemon=True)
+    thread.start()
+    return thread
+
+
+def queue(app: Flask, name: str | None = None):
+    """The RQ queue of production mode (``None`` on the embedded default)."""
+    url = app.config.get("REDIS_URL")
+    if not url:
+        return None
+    from redis import Redis
+    from rq import Queue
+    return Queue(name or app.config.get("RQ_QUEUE", "eoffice"), connection=Redis.from_url(url))
+
+
+_worker_app: Flask | None = None
+
+
+def tick_job() -> dict:
+    """The RQ job: builds the app once per worker process from the environment."""
+    global _worker_app
+    if _worker_app is None:
+        from app import create_app
+        _worker_app = create_app()
+    return vars(run_tick(_worker_app))
+
+
+def enqueue_tick(app: Flask, name: str | None = None):
+    """Put one tick on the queue unless one is already waiting."""
+    q = queue(app, name)
+    job_id = f"{TICK_JOB_ID}-{q.name}"
+    waiting = q.fetch_job(job_id)
+    if waiting is not None and waiting.get_status(refresh=True) in ("queued", "started"):
+        return waiting
+    return q.enqueue(tick_job, job_id=job_id, job_timeout=300, result_ttl=600,
+                     failure_ttl=86400)
