@@ -84,6 +84,7 @@ class Config:
     WORKING_WEEKDAYS = _env("EOFFICE_WORKING_WEEKDAYS", "0,1,2,3,4")  # Monday = 0
     DEFAULT_HANDLING_DAYS = _env_int("EOFFICE_DEFAULT_HANDLING_DAYS", 10)
     REMINDER_DAYS = _env_int("EOFFICE_REMINDER_DAYS", 1)
+    WORKDAY_END = _env("EOFFICE_WORKDAY_END", "17:00")  # local time a deadline day ends
     ROUTING_STEP_SECONDS = _env_int("EOFFICE_STEP_SECONDS", 5)
     ROUTING_CLOCK_SECONDS = _env_int("EOFFICE_CLOCK_SECONDS", 30)  # 0 = no in-process clock
     BASE_URL = _env("EOFFICE_BASE_URL", "http://127.0.0.1:5000")

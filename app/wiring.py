@@ -5,6 +5,7 @@ which implementation runs (blob storage, upload limits, job queue).
 """
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -32,6 +33,7 @@ def init_app(app: Flask) -> None:
         default_handling_days=app.config["DEFAULT_HANDLING_DAYS"],
         reminder_days=app.config["REMINDER_DAYS"],
         step_seconds=float(app.config["ROUTING_STEP_SECONDS"]),
+        workday_end=time.fromisoformat(app.config["WORKDAY_END"]),
         email=smtp is not None))
 
 

@@ -11,7 +11,7 @@ then commit once. Any error rolls everything back.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Callable, Mapping
 
 from sqlalchemy import delete, select, update
@@ -49,6 +49,7 @@ class RoutingSettings:
     reminder_days: int = 1
     step_seconds: float = 5.0
     email: bool = False  # queue e-mails (SMTP configured)
+    workday_end: time = time(17, 0)  # a deadline date ends at this local time
 
 
 @dataclass
@@ -123,7 +124,8 @@ class Routing:
     def calendar(self, session: Session, organization_id: int) -> WorkCalendar:
         days = session.scalars(select(Holiday.day).where(
             Holiday.organization_id == organization_id)).all()
-        return WorkCalendar(weekdays=self.settings.weekdays, holidays=frozenset(days))
+        return WorkCalendar(weekdays=self.settings.weekdays, holidays=frozenset(days),
+                            workday_end=self.settings.workday_end)
 
     def holidays_text(self, session: Session, organization_id: int) -> str:
         days = session.scalars(select(Holiday.day).where(

@@ -100,12 +100,6 @@ def test_a_new_diagram_version_drives_new_documents_only(client, api):
     assert [t["step"] for t in inbox_for(client, api("giamdoc"), after["id"])] == ["direct"]
 
 
-HOSTILE = {
-    "script": b'<scriptTask id="evil" name="x"><script>__import__("os").system("id")</script>',
-    "entity": b"<!DOCTYPE d [<!ENTITY a \"aaaa\"><!ENTITY b \"&a;&a;&a;&a;\">]>",
-}
-
-
 @pytest.mark.parametrize("kind", ["script", "dunder", "entity", "lane", "not-xml"])
 def test_a_hostile_or_broken_diagram_is_refused_with_the_element(client, api, kind):
     xml = DEPUTY_DIAGRAM.read_text(encoding="utf-8")
@@ -135,32 +129,37 @@ def test_a_hostile_or_broken_diagram_is_refused_with_the_element(client, api, ki
         ProcessDefinition.version > 1)) is None
 
 
-def _past_weekday(days_back: int) -> date:
-    day = date.today() - timedelta(days=days_back)
-    while day.weekday() >= 5:
-        day -= timedelta(days=1)
-    return day
+def route_to_handling_due_in_seconds(app, seconds: float = 3.0) -> int:
+    """Walk a document to the specialist with a deadline a few seconds away:
+    the deadline is today and the working day ends ``seconds`` from now
+    (``EOFFICE_WORKDAY_END`` is a setting), so the diagram's timer is waiting
+    when the step is saved and due shortly after."""
+    import dataclasses
 
-
-def route_to_handling_with_deadline_in_the_past(app) -> int:
-    """Walk a document to the specialist with a deadline that has already passed
-    (the calendar pinned to a day before it), so the diagram's timer is due now."""
     from tests.integration.test_routing import register, step
     routing = wiring.routing()
-    past = _past_weekday(10)
-    routing.clock = lambda: datetime(past.year, past.month, past.day, 9, tzinfo=VN)
+    now_vn = datetime.now(VN)
+    ends = (now_vn + timedelta(seconds=seconds)).time().replace(microsecond=0)
+    routing.settings = dataclasses.replace(routing.settings, workday_end=ends)
+    routing.clock = lambda: datetime.now(timezone.utc)
     import tests.integration.test_routing as t
-    t_today, t.TODAY = t.TODAY, past
+    t_today, t.TODAY = t.TODAY, now_vn.date()
     try:
         doc = register(routing)
         step(routing, "vanthu", doc, {"route": "department", "lead_department_id": dept("QLVH"),
-                                      "deadline": past.isoformat()})
+                                      "deadline": now_vn.date().isoformat()})
         step(routing, "truongphong.vh", doc, {"decision": "assign",
                                               "specialist_id": staff_id("chuyenvien.vh")})
     finally:
         t.TODAY = t_today
-        routing.clock = lambda: datetime.now(timezone.utc)
     return doc.id
+
+
+def _wait_until(moment: datetime) -> None:
+    import time
+    delay = (moment - datetime.now(timezone.utc)).total_seconds()
+    if delay > 0:
+        time.sleep(delay + 0.2)
 
 
 def _overdue_state(document_id: int):
@@ -176,10 +175,11 @@ def _overdue_state(document_id: int):
 
 def test_the_diagram_timer_fires_after_a_restart(app, database_url, tmp_path):
     """The app that set the timer is gone; a new process runs the clock once."""
-    document_id = route_to_handling_with_deadline_in_the_past(app)
+    document_id = route_to_handling_due_in_seconds(app)
     instance, notes, handle = _overdue_state(document_id)
-    assert instance.next_due_at is not None and instance.next_due_at < datetime.now(timezone.utc)
+    assert instance.next_due_at is not None and instance.next_due_at > datetime.now(timezone.utc)
     assert "overdue" not in notes and handle.overdue_at is None
+    _wait_until(instance.next_due_at)
     db.session.remove()
     env = {**os.environ, "DATABASE_URL": database_url, "EOFFICE_DATA_DIR": str(tmp_path / "data"),
            "EOFFICE_CLOCK_SECONDS": "0", "EOFFICE_ENV": "default"}
@@ -205,7 +205,9 @@ def test_the_clock_on_rq_with_redis(app, backend):
     from rq import SimpleWorker
 
     from app import jobs
-    document_id = route_to_handling_with_deadline_in_the_past(app)
+    document_id = route_to_handling_due_in_seconds(app)
+    instance, _notes, _handle = _overdue_state(document_id)
+    _wait_until(instance.next_due_at)
     app.config["REDIS_URL"] = os.environ.get("EOFFICE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
     name = f"eoffice-test-{uuid.uuid4().hex}"
     queue = jobs.queue(app, name)
