@@ -380,6 +380,6 @@ def test_every_view_and_download_is_audited_with_its_actor(app, client, api):
     assert ids == {staff_id("giamdoc"), staff_id("luutru")}
     # the history shown with the document lists them, and the chain still verifies
     history = client.get(links["api"], headers=headers).get_json()["history"]
-    assert [h["action"] for h in history][:7] == ["register", "view", "view", "download",
-                                                 "view_file", "view", "download"]
+    assert [h["action"] for h in history][:8] == ["register", "route_start", "view", "view",
+                                                 "download", "view_file", "view", "download"]
     assert verify_chain(db.session).ok

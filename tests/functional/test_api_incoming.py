@@ -276,7 +276,8 @@ def test_document_with_history_and_exact_original_bytes(app, client, api):
     assert scan_file["page_count"] == 2 and scan_file["pdf_sha256"] != scan_file["sha256"]
 
     history = client.get(f"/api/v1/documents/{first['id']}", headers=headers).get_json()["history"]
-    assert [h["action"] for h in history] == ["register", "view", "download", "download", "view"]
+    assert [h["action"] for h in history] == ["register", "route_start", "view", "download",
+                                              "download", "view"]
     assert client.get(f"/api/v1/documents/{first['id']}/files/{scan_file['id']}",
                       headers=headers).status_code == 404  # a file of another document
     assert client.get("/api/v1/documents/999999", headers=headers).status_code == 404
