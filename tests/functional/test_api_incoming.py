@@ -257,7 +257,7 @@ def test_document_with_history_and_exact_original_bytes(app, client, api):
     body = resp.get_json()
     assert body["id"] == first["id"] and body["arrival_number"] == 1
     assert [(h["action"], h["actor"]) for h in body["history"]] == [
-        ("register", "vanthu"), ("view", "vanthu")]
+        ("register", "vanthu"), ("route_start", "vanthu"), ("view", "vanthu")]
     assert all(datetime.fromisoformat(h["at"]).tzinfo for h in body["history"])
 
     for doc, original, media_type in ((first, pdf, "application/pdf"),
