@@ -102,7 +102,13 @@ def _register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def _globals():
         return {"catalogues": catalogues, "current_staff": security.current_staff(),
-                "lang": security.current_language(), "nav_counts": _nav_counts}
+                "lang": security.current_language(), "nav_counts": _nav_counts,
+                "has_role": _has_role}
+
+
+def _has_role(*roles: str) -> bool:
+    staff = security.current_staff()
+    return bool(staff and staff.roles.intersection(roles))
 
 
 def _nav_counts():
