@@ -62,6 +62,13 @@ class Conflict(ArchiveError):
     code = "conflict"
 
 
+class ProcessFailed(Conflict):
+    """The route's diagram failed while stepping (a script error or time limit);
+    the step was not taken and nothing changed."""
+
+    code = "process_error"
+
+
 class DuplicateSuspected(Conflict):
     """Looks like an already registered document; the clerk must confirm."""
 

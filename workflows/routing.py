@@ -21,7 +21,8 @@ from archive import access, audit
 from archive.calendar import WorkCalendar, parse_holidays
 from archive.catalogues import URGENCY_RANK
 from archive.db import utcnow
-from archive.errors import Conflict, InvalidInput, Msg, NotFound, PermissionDenied
+from archive.errors import (Conflict, InvalidInput, Msg, NotFound, PermissionDenied,
+                            ProcessFailed)
 from archive.identity import Actor
 from archive.models import (Department, Document, Holiday, ProcessInstance, ProcessingNote,
                             Staff, StaffRole, Task)
@@ -184,10 +185,21 @@ class Routing:
         ctx = ServiceContext(session, self, doc, None, actor, now)
         data = {"document_id": doc.id, "urgency": doc.urgency,
                 "support_department_ids": []}
-        run = self._guard(lambda: self.engine.start(definition, data, context=ctx))
         instance = ProcessInstance(organization_id=doc.organization_id, definition_id=row.id,
                                    document_id=doc.id, state=b"", serializer_version="",
                                    definition_sha256=row.sha256)
+        try:
+            run = self.engine.start(definition, data, context=ctx)
+        except EngineError as exc:
+            # Contained: the document stays registered; the route is marked failed
+            # for the administrator instead of losing the registration.
+            instance.status, instance.error = "failed", exc.message.en[:1000]
+            session.add(instance)
+            audit.record(session, actor_id=actor.staff_id, actor_name=actor.username,
+                         action="route_failed", object_type="document", object_id=doc.id,
+                         details={"process": row.process_key, "version": row.version,
+                                  "error": exc.message.en[:500]})
+            return instance
         session.add(instance)
         session.flush()
         ctx.instance = instance
@@ -437,7 +449,7 @@ class Routing:
                 self._mirror(session, instance, doc, run, now)
                 session.commit()
                 fired += 1
-            except EngineError as exc:
+            except (EngineError, ProcessFailed) as exc:
                 session.rollback()
                 self._mark_failed(session, instance_id, exc.message.en)
             except BaseException:
@@ -565,10 +577,15 @@ class Routing:
         return person
 
     def _guard(self, fn):
+        """Engine errors as domain errors: the caller rolls back, nothing changes."""
         try:
             return fn()
         except TaskNotReady:
             raise Conflict(ALREADY_HANDLED) from None
+        except EngineError as exc:
+            raise ProcessFailed(Msg(f"Quy trình gặp lỗi, bước chưa được thực hiện: {exc.message.vi}",
+                                    f"The process failed; the step was not taken: "
+                                    f"{exc.message.en}")) from None
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -579,11 +596,15 @@ class Routing:
             ProcessInstance.document_id == doc.id).order_by(ProcessInstance.id.desc()).limit(1))
         if instance is None:
             return None
+        row = instance.definition
+        if not instance.state:  # the route failed to start (see ``start``)
+            return {"xml": row.xml.decode("utf-8"), "completed": [], "active": [],
+                    "returned": [], "process": row.process_key, "version": row.version,
+                    "status": instance.status, "error": instance.error}
         ctx = ServiceContext(session, self, doc, instance, actor, self.clock())
         run = self._restore(session, instance, ctx)
         returned = sorted({n.step for n in session.scalars(select(ProcessingNote).where(
             ProcessingNote.document_id == doc.id, ProcessingNote.kind == "return"))})
-        row = instance.definition
         return {"xml": row.xml.decode("utf-8"), "completed": run.completed_ids(),
                 "active": run.active_ids(), "returned": returned,
                 "process": row.process_key, "version": row.version,

@@ -280,3 +280,46 @@ def test_mail_to_a_dead_server_is_kept_and_retried(database_url, tmp_path):
         assert n.email_status == "pending" and "127.0.0.1" in n.email_error
         db.session.remove()
         db.engine.dispose()
+
+
+def _with_looping_script(xml: str) -> str:
+    """The deputy diagram with a script task that never ends, right after the start."""
+    xml = xml.replace('<bpmn:flowNodeRef>present</bpmn:flowNodeRef>',
+                      '<bpmn:flowNodeRef>loop_forever</bpmn:flowNodeRef>\n'
+                      '        <bpmn:flowNodeRef>present</bpmn:flowNodeRef>', 1)
+    xml = xml.replace('<bpmn:sequenceFlow id="f_registered_present" sourceRef="evt_registered" '
+                      'targetRef="present" />',
+                      '<bpmn:sequenceFlow id="f_registered_present" sourceRef="evt_registered" '
+                      'targetRef="loop_forever" />\n'
+                      '    <bpmn:sequenceFlow id="f_loop_present" sourceRef="loop_forever" '
+                      'targetRef="present" />', 1)
+    return xml.replace('<bpmn:userTask id="present" name="Trình văn bản">',
+                       '<bpmn:scriptTask id="loop_forever" name="Vòng lặp">'
+                       '<bpmn:incoming>f_registered_present</bpmn:incoming>'
+                       '<bpmn:outgoing>f_loop_present</bpmn:outgoing>'
+                       '<bpmn:script>n = 0\nwhile True:\n    n = n + 1</bpmn:script>'
+                       '</bpmn:scriptTask>\n'
+                       '    <bpmn:userTask id="present" name="Trình văn bản">', 1).replace(
+        '<bpmn:incoming>f_registered_present</bpmn:incoming>\n      <bpmn:outgoing>f_present',
+        '<bpmn:incoming>f_loop_present</bpmn:incoming>\n      <bpmn:outgoing>f_present', 1)
+
+
+def test_a_script_that_never_ends_is_stopped_and_the_registration_kept(app, client, api):
+    """A diagram passes validation but loops at run time: the step limit stops it;
+    the document is registered, its route is marked failed for the administrator."""
+    import dataclasses
+    import time
+    xml = _with_looping_script(DEPUTY_DIAGRAM.read_text(encoding="utf-8"))
+    resp = client.post("/api/v1/processes", headers=api("quantri"), data=xml.encode())
+    assert resp.status_code == 201, resp.get_json()
+    routing = wiring.routing()
+    routing.engine.step_seconds = 1.0
+    routing.settings = dataclasses.replace(routing.settings, step_seconds=1.0)
+    started = time.monotonic()
+    doc = register_via_api(client, api("vanthu"), arrival_date=date.today().isoformat())
+    assert time.monotonic() - started < 15
+    assert doc["arrival_number"] == 1
+    instance = db.session.scalar(select(ProcessInstance).where(
+        ProcessInstance.document_id == doc["id"]))
+    assert instance.status == "failed" and "time" in instance.error.lower()
+    assert db.session.scalar(select(Task).where(Task.document_id == doc["id"])) is None
