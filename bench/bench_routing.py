@@ -191,7 +191,8 @@ def register_documents(n: int, people: dict, meter: SqlMeter, tag: str) -> tuple
     return ids, samples
 
 
-def route_documents(doc_ids: list[int], people: dict, meter: SqlMeter) -> dict:
+def route_documents(doc_ids: list[int], people: dict, meter: SqlMeter,
+                    dump: list[str] | None = None) -> dict:
     """Walk every document through the whole route, step kind by step kind; time complete()."""
     from sqlalchemy import select
     from app import wiring
@@ -255,8 +256,8 @@ def route_documents(doc_ids: list[int], people: dict, meter: SqlMeter) -> dict:
             label = "confirm (accept, after revise)" if "confirm" in seen else \
                 "confirm (accept / return every 5th)"
         seen.add(bpmn_id)
-        wall, stmts, dbms = [], [], []
-        for doc_id in doc_ids:
+        wall, stmts, dbms, python = [], [], [], []
+        for n_done, doc_id in enumerate(doc_ids):
             p = plan[doc_id]
             if only and not only(p):
                 continue
@@ -265,19 +266,26 @@ def route_documents(doc_ids: list[int], people: dict, meter: SqlMeter) -> dict:
             assert task_id, (doc_id, bpmn_id)
             a, v = actor(who(p)), values(p)
             db.session.remove()  # each click is a request: a fresh session
+            meter.statements, meter.record = [], n_done == 0 and dump is not None
             with meter.measure() as m:
                 t = time.perf_counter()
                 routing.complete(db.session, a, task_id, v)
                 wall.append((time.perf_counter() - t) * 1000)
+            meter.record = False
             stmts.append(m["statements"])
             dbms.append(m["db_ms"])
+            python.append(wall[-1] - m["db_ms"])
+            if meter.statements:
+                dump.append(f"-- {label}: {len(meter.statements)} statements")
+                dump += [" ".join(st.split())[:300] for st, _ in meter.statements] + [""]
             db.session.remove()
         results.append({"step": label, **stats(wall), "statements": statistics.median(stmts),
-                        "db_ms": statistics.median(dbms), "samples": wall})
+                        "db_ms": statistics.median(dbms), "py_ms": statistics.median(python),
+                        "samples": wall})
         state_sizes(label)
     everything = [s for r in results for s in r["samples"]]
     results.append({"step": "all steps", **stats(everything),
-                    "statements": None, "db_ms": None, "samples": everything})
+                    "statements": None, "db_ms": None, "py_ms": None, "samples": everything})
     finished = db.session.scalar(select(ProcessInstance.id).where(
         ProcessInstance.document_id.in_(doc_ids), ProcessInstance.status != "finished"))
     assert finished is None, "some routes did not finish"
@@ -587,11 +595,8 @@ def run_variants(people: dict, reps: int, meter: SqlMeter, baseline: list[dict],
     """Measure the slow cases (and a sample of the rest) under each variant."""
     from sqlalchemy import text
     from app.extensions import db
-    keys = slow_keys | {(r["user"], r["query"]) for r in baseline
-                        if r["query"] in ("first page", "counts")}
-    cases = [c for c in inbox_cases(people) if (c[1], c[3]) in keys]
-    out = {"as is": {(r["user"], r["query"]): r for r in baseline if (r["user"], r["query"])
-                     in keys}}
+    cases = inbox_cases(people)
+    out = {"as is": {(r["user"], r["query"]): r for r in baseline}}
 
     def ddl(statements):
         with db.engine.connect() as conn:
@@ -611,6 +616,17 @@ def run_variants(people: dict, reps: int, meter: SqlMeter, baseline: list[dict],
     with patched_inbox_clause():
         out["B. alone (existing indexes)"] = {
             (r["user"], r["query"]): r for r in time_inbox(people, reps, meter, cases)}
+    database = db.engine.url.database
+    ddl([f'ALTER DATABASE "{database}" SET max_parallel_workers_per_gather = 0'])
+    out["C. no parallel workers (existing indexes, query as is)"] = {
+        (r["user"], r["query"]): r for r in time_inbox(people, reps, meter, cases)}
+    with patched_inbox_clause():
+        out["B. + C."] = {
+            (r["user"], r["query"]): r for r in time_inbox(people, reps, meter, cases)}
+    ddl(PARTIAL_INDEXES)
+    with patched_inbox_clause():
+        out["A. + B. + C."] = {
+            (r["user"], r["query"]): r for r in time_inbox(people, reps, meter, cases)}
     return out
 
 
@@ -619,7 +635,8 @@ def run_variants(people: dict, reps: int, meter: SqlMeter, baseline: list[dict],
 def print_steps(title: str, routed: dict) -> None:
     print(f"\n{title}")
     for r in routed["steps"]:
-        extra = (f"  {r['statements']:.0f} statements, db {r['db_ms']:.1f} ms (median)"
+        extra = (f"  {r['statements']:.0f} statements, db {r['db_ms']:.1f} ms, "
+                 f"outside db {r['py_ms']:.1f} ms (medians)"
                  if r["statements"] is not None else "")
         print(f"  {r['step']:<36} n {r['n']:>4}  p50 {r['p50']:6.1f}  p95 {r['p95']:6.1f}  "
               f"p99 {r['p99']:6.1f}  max {r['max']:6.1f} ms{extra}")
@@ -650,7 +667,11 @@ def main() -> int:
             reg = stats(reg_ms)
             print(f"registered {len(docs)} documents (route started in the same transaction): "
                   f"p50 {reg['p50']:.0f} ms, p95 {reg['p95']:.0f} ms (includes PDF inspection)")
-            small = route_documents(docs, people, meter)
+            dump: list[str] = []
+            small = route_documents(docs, people, meter, dump)
+            common.OUT_DIR.mkdir(exist_ok=True)
+            (common.OUT_DIR / "routing-complete-statements.txt").write_text(
+                "\n".join(dump), encoding="utf-8")
             print_steps(f"complete() on a small database ({args.documents} documents)", small)
 
             # 2. 100k open tasks
@@ -709,7 +730,7 @@ def main() -> int:
                              (f"{load['ready'] // 1000}k open tasks", big, args.at_scale)):
         if routed is None:
             continue
-        params = f"{n} docs, {where}"
+        params = f"{n} docs, {where}{hist}"
         sizes = {s["after"]: s for s in routed["sizes"]}
         for r in routed["steps"]:
             size = sizes.get(r["step"])
@@ -718,15 +739,17 @@ def main() -> int:
                 f"{r['p50']:.1f}", f"{r['p95']:.1f}", f"{r['p99']:.1f}", f"{r['max']:.1f}",
                 "-" if r["statements"] is None else f"{r['statements']:.0f}",
                 "-" if r["db_ms"] is None else f"{r['db_ms']:.1f}",
+                "-" if r["py_ms"] is None else f"{r['py_ms']:.1f}",
                 f"{size['p50']:,} / {size['max']:,}" if size else "-", la])
         start = sizes["registration (start)"]
         rows_steps.append([common.today(), common.machine(), "postgresql", params,
-                           "registration (start)", str(n), "-", "-", "-", "-", "-", "-",
+                           "registration (start)", str(n), "-", "-", "-", "-", "-", "-", "-",
                            f"{start['p50']:,} / {start['max']:,}", la])
     common.update_results(
         "Routing (issue 3): complete() (bench_routing.py)",
         ["date", "machine", "backend", "parameters", "step", "n", "p50 ms", "p95 ms", "p99 ms",
          "max ms", "SQL statements (median)", "DB time ms (median)",
+         "outside DB ms (median)",
          "state bytes after (p50 / max)", "load avg 1 min (before/after)"],
         rows_steps, key_columns=5)
     params = f"{load['ready']:,} ready{hist}, {args.reps} reps"

@@ -10,6 +10,7 @@ then commit once. Any error rolls everything back.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Callable, Mapping
@@ -307,13 +308,22 @@ class Routing:
 
     # --- claim, release, delegate, reassign -------------------------------------------
 
-    def claim(self, session: Session, actor: Actor, task_id: int) -> Task:
-        """Take a group task so others see it is being handled; commits."""
+    @contextmanager
+    def _locked_task(self, session: Session, actor: Actor, task_id: int):
+        """The task with its route locked; commits on success, rolls back on error."""
         task = self._task_for(session, actor, task_id)
         try:
             self._lock(session, task)
+            yield task
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+    def claim(self, session: Session, actor: Actor, task_id: int) -> Task:
+        """Take a group task so others see it is being handled; commits."""
+        with self._locked_task(session, actor, task_id) as task:
             if task.claimed_by_id == actor.staff_id:
-                session.commit()
                 return task
             if task.claimed_by_id is not None or task.delegated_to_id is not None:
                 raise Conflict(Msg("Công việc đã có người nhận xử lý.",
@@ -323,38 +333,25 @@ class Routing:
             if task.form == "handle":
                 self.advance_status(session, task.document, "in_progress", actor)
             self._trail(session, task, actor, "claim", "Nhận xử lý")
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
         return task
 
     def release(self, session: Session, actor: Actor, task_id: int) -> Task:
         """Give a claimed task back to the group; commits."""
-        task = self._task_for(session, actor, task_id)
-        try:
-            self._lock(session, task)
+        with self._locked_task(session, actor, task_id) as task:
             if task.claimed_by_id != actor.staff_id:
                 raise Conflict(Msg("Bạn không giữ công việc này.", "You do not hold this task."))
             task.claimed_by_id = None
             self._trail(session, task, actor, "release", "Trả lại nhóm")
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
         return task
 
     def delegate(self, session: Session, actor: Actor, task_id: int, to_staff_id: int,
                  note: str | None = None) -> Task:
         """Let a deputy work the task; the owner keeps responsibility and sees
         the result (DOMAIN: ủy quyền). ``to_staff_id`` = 0 takes it back. Commits."""
-        task = self._task_for(session, actor, task_id)
-        try:
-            self._lock(session, task)
+        with self._locked_task(session, actor, task_id) as task:
             if task.delegated_by_id == actor.staff_id and not to_staff_id:
                 task.delegated_to_id = task.delegated_by_id = None
                 self._trail(session, task, actor, "delegate", "Thu hồi ủy quyền")
-                session.commit()
                 return task
             self._require_worker(session, actor, task)
             if task.delegated_to_id is not None:
@@ -366,25 +363,19 @@ class Routing:
             if task.claimed_by_id is None and task.assignee_id is None:
                 task.claimed_by_id = actor.staff_id
             task.delegated_to_id, task.delegated_by_id = deputy.id, actor.staff_id
-            access.grant(session, task.document_id, deputy.id, reason="delegated")
-            self._trail(session, task, actor, "delegate", f"Ủy quyền cho {deputy.full_name}",
-                        note=note, assignee_id=deputy.id)
-            notify(session, [deputy.id], Notice("delegated", Msg(
-                f"{actor.full_name} ủy quyền xử lý: {doc_label(task.document).vi}",
-                f"{actor.full_name} delegated to you: {doc_label(task.document).en}"),
-                document_id=task.document_id, task_id=task.id), email=self.settings.email)
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+            label = doc_label(task.document)
+            self._hand_over(session, task, actor, deputy, "delegate",
+                            f"Ủy quyền cho {deputy.full_name}", note,
+                            Notice("delegated", Msg(
+                                f"{actor.full_name} ủy quyền xử lý: {label.vi}",
+                                f"{actor.full_name} delegated to you: {label.en}"),
+                                document_id=task.document_id, task_id=task.id))
         return task
 
     def reassign(self, session: Session, actor: Actor, task_id: int, to_staff_id: int,
                  note: str | None = None) -> Task:
         """A manager gives the task to someone else (claims and delegation reset); commits."""
-        task = self._task_for(session, actor, task_id)
-        try:
-            self._lock(session, task)
+        with self._locked_task(session, actor, task_id) as task:
             self._require_manager(actor, task)
             person = self._colleague(session, actor.organization_id, to_staff_id, "to_staff_id")
             if task.role not in person.roles and not (task.department_id and
@@ -395,18 +386,20 @@ class Routing:
                     {"to_staff_id": Msg("Không phù hợp.", "Not suitable.")})
             task.assignee_id, task.claimed_by_id = person.id, None
             task.delegated_to_id = task.delegated_by_id = None
-            access.grant(session, task.document_id, person.id, reason="reassigned")
-            self._trail(session, task, actor, "reassign", f"Giao lại cho {person.full_name}",
-                        note=note, assignee_id=person.id)
-            notify(session, [person.id], Notice("task", Msg(
-                f"Được giao xử lý: {doc_label(task.document).vi}",
-                f"Assigned to you: {doc_label(task.document).en}"),
-                document_id=task.document_id, task_id=task.id), email=self.settings.email)
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+            label = doc_label(task.document)
+            self._hand_over(session, task, actor, person, "reassign",
+                            f"Giao lại cho {person.full_name}", note,
+                            Notice("task", Msg(f"Được giao xử lý: {label.vi}",
+                                               f"Assigned to you: {label.en}"),
+                                   document_id=task.document_id, task_id=task.id))
         return task
+
+    def _hand_over(self, session: Session, task: Task, actor: Actor, person: Staff, kind: str,
+                   what: str, note: str | None, notice: Notice) -> None:
+        """The new worker may see the document, the trail says so, and they are told."""
+        access.grant(session, task.document_id, person.id, reason=kind)
+        self._trail(session, task, actor, kind, what, note=note, assignee_id=person.id)
+        notify(session, [person.id], notice, email=self.settings.email)
 
     def _trail(self, session: Session, task: Task, actor: Actor, kind: str, what: str,
                note: str | None = None, assignee_id: int | None = None) -> None:
