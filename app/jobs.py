@@ -32,22 +32,34 @@ def run_tick(app: Flask) -> TickReport:
             db.session.remove()
 
 
-def start_clock_thread(app: Flask) -> threading.Thread | None:
-    seconds = int(app.config.get("ROUTING_CLOCK_SECONDS") or 0)
-    if seconds <= 0 or app.config.get("REDIS_URL"):
-        return None
+class Clock:
+    """The in-process clock thread; ``stop()`` ends it after the current pass."""
 
-    def loop() -> None:
-        while True:
-            time.sleep(seconds)
+    def __init__(self, app: Flask, seconds: float):
+        self.app, self.seconds = app, seconds
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._loop, name="eoffice-clock", daemon=True)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.seconds):
             try:
-                run_tick(app)
+                run_tick(self.app)
             except Exception:  # keep the clock alive; the next pass retries
                 log.exception("routing clock pass failed")
 
-    thread = threading.Thread(target=loop, name="eoffice-clock", daemon=True)
-    thread.start()
-    return thread
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self.thread.join(timeout)
+
+
+def start_clock_thread(app: Flask) -> Clock | None:
+    """Embedded default only: production runs ``flask jobs clock`` + ``rq worker``."""
+    seconds = float(app.config.get("ROUTING_CLOCK_SECONDS") or 0)
+    if seconds <= 0 or app.config.get("REDIS_URL"):
+        return None
+    clock = Clock(app, seconds)
+    clock.thread.start()
+    return clock
 
 
 def queue(app: Flask, name: str | None = None):

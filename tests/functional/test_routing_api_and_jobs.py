@@ -323,3 +323,26 @@ def test_a_script_that_never_ends_is_stopped_and_the_registration_kept(app, clie
         ProcessInstance.document_id == doc["id"]))
     assert instance.status == "failed" and "time" in instance.error.lower()
     assert db.session.scalar(select(Task).where(Task.document_id == doc["id"])) is None
+
+
+def test_the_in_process_clock_fires_the_timer_on_its_own(app):
+    """Embedded default: the web process's clock thread fires the diagram timer."""
+    import time
+
+    from app.jobs import start_clock_thread
+    document_id = route_to_handling_due_in_seconds(app, seconds=2)
+    app.config["ROUTING_CLOCK_SECONDS"] = 0.5
+    db.session.remove()
+    clock = start_clock_thread(app)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            _instance, notes, handle = _overdue_state(document_id)
+            db.session.remove()
+            if "overdue" in notes and handle.overdue_at is not None:
+                break
+            time.sleep(0.3)
+        else:
+            pytest.fail("the clock did not fire the timer")
+    finally:
+        clock.stop()
