@@ -9,7 +9,6 @@ newest active version; running routes finish on the version they started on
 """
 from __future__ import annotations
 
-import hashlib
 import threading
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from sqlalchemy.orm import Session
 from archive import audit
 from archive.errors import Conflict, InvalidInput, Msg, NotFound, PermissionDenied
 from archive.identity import Actor
-from archive.models import ProcessDefinition
+from archive.models import ProcessDefinition, ProcessInstance
 from workflows.engine import Definition, DefinitionError, ServiceRegistry, parse_definition
 from workflows.route_forms import FORMS
 
@@ -157,5 +156,9 @@ def get_version(session: Session, definition_id: int) -> ProcessDefinition:
     return row
 
 
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def failed_routes(session: Session, organization_id: int, limit: int = 50) -> list:
+    """Routes that could not start or step (for the administrator to look at)."""
+    return list(session.scalars(select(ProcessInstance).where(
+        ProcessInstance.organization_id == organization_id,
+        (ProcessInstance.status == "failed") | ProcessInstance.error.is_not(None))
+        .order_by(ProcessInstance.id.desc()).limit(limit)))

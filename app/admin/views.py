@@ -122,6 +122,7 @@ def _processes_page(status: int = 200, **extra):
     db.session.commit()
     return render_template("admin/processes.html", versions=processes.list_versions(db.session),
                            holidays=routing.holidays_text(db.session, actor.organization_id),
+                           failed=processes.failed_routes(db.session, actor.organization_id),
                            **extra), status
 
 

@@ -421,3 +421,28 @@ def test_the_leader_sends_it_back_with_a_reason(chromium, live_server, tmp_path)
         assert not unexpected, unexpected
     finally:
         people.close()
+
+
+def test_zz_probe_fyi_kept(chromium, live_server, tmp_path):
+    people = People(chromium, live_server)
+    try:
+        register_and_present(people, tmp_path)
+        leader = people.login("giamdoc")
+        form = open_task(leader, DIRECT, "direction")
+        form.get_by_role("group", name="Đơn vị phối hợp").get_by_role(
+            "checkbox", name=SUPPORT_DEPT, exact=True).check()
+        form.get_by_role("group", name="Nhận để biết").get_by_role(
+            "checkbox", name=re.compile(rf"^{DEPUTY}\b")).check()
+        form.locator("textarea[name=note]").fill(BUT_PHE)
+        form.get_by_role("button", name="Gửi", exact=True).click()
+        leader.wait_for_load_state()
+        form = leader.locator("#task-form")
+        print("ERR", form.locator(".field-error").all_inner_texts())
+        print("SUPPORT", form.get_by_role("group", name="Đơn vị phối hợp").get_by_role(
+            "checkbox", name=SUPPORT_DEPT, exact=True).is_checked())
+        print("FYI", form.get_by_role("group", name="Nhận để biết").get_by_role(
+            "checkbox", name=re.compile(rf"^{DEPUTY}\b")).is_checked())
+        print("NOTE", form.locator("textarea[name=note]").input_value())
+        leader.screenshot(path="/tmp/probe.png", full_page=True)
+    finally:
+        people.close()

@@ -323,6 +323,11 @@ def test_a_script_that_never_ends_is_stopped_and_the_registration_kept(app, clie
         ProcessInstance.document_id == doc["id"]))
     assert instance.status == "failed" and "time" in instance.error.lower()
     assert db.session.scalar(select(Task).where(Task.document_id == doc["id"])) is None
+    from tests.conftest import Browser
+    admin = Browser(client)
+    admin.login("quantri")
+    page = admin.client.get("/admin/processes").get_data(as_text=True)
+    assert 'id="failed-routes"' in page and f"#{doc['id']}" in page
 
 
 def test_the_in_process_clock_fires_the_timer_on_its_own(app):
