@@ -447,6 +447,7 @@ class Notification(Base):
     email_status: Mapped[str] = mapped_column(String(12), default="none")  # none|pending|sent|failed
     email_attempts: Mapped[int] = mapped_column(Integer, default=0)
     email_error: Mapped[str | None] = mapped_column(String(500))
+    email_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Holiday(Base):

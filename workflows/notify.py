@@ -9,7 +9,7 @@ SMTP server never slows down or breaks a step.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from archive.mailer import Mail, MailError
 from archive.models import Document, Notification, Staff
 
 MAX_MAIL_ATTEMPTS = 5
+STALE_SENDING = timedelta(minutes=10)  # a sender that crashed mid-send
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,10 @@ def send_pending(session: Session, mailer, base_url: str, limit: int = 50,
                  now: datetime | None = None) -> dict[str, int]:
     """Send pending e-mails; each is claimed by a conditional update first,
     so two clocks running at once never send the same message twice."""
+    now = now or utcnow()
+    session.execute(update(Notification).where(
+        Notification.email_status == "sending", Notification.email_claimed_at < now - STALE_SENDING)
+        .values(email_status="pending"))
     ids = session.scalars(select(Notification.id).where(Notification.email_status == "pending")
                           .order_by(Notification.id).limit(limit)).all()
     session.commit()
@@ -96,7 +101,7 @@ def send_pending(session: Session, mailer, base_url: str, limit: int = 50,
     for nid in ids:
         claimed = session.execute(update(Notification).where(
             Notification.id == nid, Notification.email_status == "pending")
-            .values(email_status="sending")).rowcount
+            .values(email_status="sending", email_claimed_at=now)).rowcount
         session.commit()
         if not claimed:
             continue

@@ -133,6 +133,7 @@ def upgrade():
     sa.Column('email_status', sa.String(length=12), nullable=False),
     sa.Column('email_attempts', sa.Integer(), nullable=False),
     sa.Column('email_error', sa.String(length=500), nullable=True),
+    sa.Column('email_claimed_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_notifications_document_id_documents')),
     sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], name=op.f('fk_notifications_staff_id_staff'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['task_id'], ['tasks.id'], name=op.f('fk_notifications_task_id_tasks')),

@@ -7,6 +7,9 @@ specialist; the supporting department gives its opinion while the specialist
 handles it (with an attached PDF); the head confirms. Along the way the
 document page shows the status (04, 05, 06), the bpmn-js route diagram with
 the done and current steps, and the processing trail (Phiếu giải quyết).
+Before the clerk starts, a normal-urgency document is already waiting for the
+leader (seeded through the use cases, registered earlier so it has the lower
+id): the leader's inbox must still list the urgent one first.
 A second test sends the document back from the leader to the clerk: first
 without a reason (refused, field error, nothing moves), then with one.
 
@@ -63,7 +66,9 @@ ATTACHMENT = "bao-cao-ket-qua.pdf"
 OTHER_SUBJECT = "Kế hoạch tổ chức Ngày hội văn hóa các dân tộc (thường)"
 RETURN_REASON = "Đề nghị văn thư bổ sung văn bản gốc có dấu đỏ."
 STATUS_REGISTERED = "Đã vào sổ"
-UNPROCESSABLE = re.compile(r"status of 422 \(UNPROCESSABLE ENTITY\) \(http://[^)]+/tasks/\d+/complete\)$")
+# Chromium logs any 4xx page as a console error; the refused form is sent with 422.
+UNPROCESSABLE = re.compile(
+    r"status of 422 \(UNPROCESSABLE ENTITY\) \(http://[^)]+/tasks/\d+/complete\)$")
 
 
 # --- people and pages -----------------------------------------------------------
@@ -419,30 +424,5 @@ def test_the_leader_sends_it_back_with_a_reason(chromium, live_server, tmp_path)
         unexpected = [e for e in errors if not UNPROCESSABLE.search(e)]
         assert len(expected) == 1, errors
         assert not unexpected, unexpected
-    finally:
-        people.close()
-
-
-def test_zz_probe_fyi_kept(chromium, live_server, tmp_path):
-    people = People(chromium, live_server)
-    try:
-        register_and_present(people, tmp_path)
-        leader = people.login("giamdoc")
-        form = open_task(leader, DIRECT, "direction")
-        form.get_by_role("group", name="Đơn vị phối hợp").get_by_role(
-            "checkbox", name=SUPPORT_DEPT, exact=True).check()
-        form.get_by_role("group", name="Nhận để biết").get_by_role(
-            "checkbox", name=re.compile(rf"^{DEPUTY}\b")).check()
-        form.locator("textarea[name=note]").fill(BUT_PHE)
-        form.get_by_role("button", name="Gửi", exact=True).click()
-        leader.wait_for_load_state()
-        form = leader.locator("#task-form")
-        print("ERR", form.locator(".field-error").all_inner_texts())
-        print("SUPPORT", form.get_by_role("group", name="Đơn vị phối hợp").get_by_role(
-            "checkbox", name=SUPPORT_DEPT, exact=True).is_checked())
-        print("FYI", form.get_by_role("group", name="Nhận để biết").get_by_role(
-            "checkbox", name=re.compile(rf"^{DEPUTY}\b")).is_checked())
-        print("NOTE", form.locator("textarea[name=note]").input_value())
-        leader.screenshot(path="/tmp/probe.png", full_page=True)
     finally:
         people.close()
