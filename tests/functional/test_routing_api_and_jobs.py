@@ -197,10 +197,10 @@ def test_the_diagram_timer_fires_after_a_restart(app, database_url, tmp_path):
         Notification.staff_id == head, Notification.kind == "overdue"))
 
 
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_the_clock_on_rq_with_redis(app, backend):
-    """Production mode: the tick is a job on a real Redis queue run by a worker."""
-    if backend != "postgresql":
-        pytest.skip("production mode is PostgreSQL + Redis; SQLite runs the in-process clock")
+    """Production mode (PostgreSQL + Redis): the tick is a job on a real Redis
+    queue run by a worker. The embedded default's clock is the test below."""
     from redis import Redis
     from rq import SimpleWorker
 
