@@ -39,7 +39,7 @@ import statistics
 import sys
 import time
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -505,25 +505,31 @@ def time_inbox(people: dict, reps: int, meter: SqlMeter, cases=None) -> list[dic
         actor = actor_of(staff_id)
         for _ in range(3):  # warm-up: pool, caches, psycopg's prepared statements
             run_case(actor, query)
-        samples = []
+        samples, db_ms = [], []
         for _ in range(reps):
-            t = time.perf_counter()
-            total, rows = run_case(actor, query)
-            samples.append((time.perf_counter() - t) * 1000)
+            with meter.measure() as m:
+                t = time.perf_counter()
+                total, rows = run_case(actor, query)
+                samples.append((time.perf_counter() - t) * 1000)
+            db_ms.append(m["db_ms"])
         meter.statements, meter.record = [], True
         run_case(actor, query)
         meter.record = False
         results.append({"user": username, "label": label, "query": name, "total": total,
-                        "rows": rows, **stats(samples),
+                        "rows": rows, **stats(samples), "samples": samples,
+                        "db_ms": statistics.median(db_ms),
                         "statements": list(meter.statements)})
     return results
 
 
-def explain(result: dict, tag: str, echo: bool) -> str:
+def explain(result: dict, tag: str, echo: bool, serial: bool = False) -> str:
     """EXPLAIN (ANALYZE, BUFFERS) of every statement the case ran; saved to bench/out."""
+    from sqlalchemy import text
     from app.extensions import db
     out, summary = [], []
     with db.engine.connect() as conn:
+        if serial:
+            conn.execute(text("SET max_parallel_workers_per_gather = 0"))
         for statement, params in result["statements"]:
             if not statement.lstrip().upper().startswith("SELECT"):
                 continue
@@ -546,6 +552,13 @@ def explain(result: dict, tag: str, echo: bool) -> str:
 
 # --- 3. variants ---------------------------------------------------------------------------
 
+GROUP_WITH_ASSIGNEE = [  # ix_tasks_group gains assignee_id (same name, one more column)
+    "DROP INDEX ix_tasks_group",
+    "CREATE INDEX ix_tasks_group ON tasks (status, organization_id, role, department_id, "
+    "assignee_id)"]
+GROUP_AS_IS = [
+    "DROP INDEX ix_tasks_group",
+    "CREATE INDEX ix_tasks_group ON tasks (status, organization_id, role, department_id)"]
 PARTIAL_INDEXES = [
     "CREATE INDEX bench_tasks_ready_assignee ON tasks (assignee_id) WHERE status = 'ready'",
     "CREATE INDEX bench_tasks_ready_claimed ON tasks (claimed_by_id) WHERE status = 'ready'",
@@ -553,81 +566,120 @@ PARTIAL_INDEXES = [
     "CREATE INDEX bench_tasks_ready_group ON tasks (organization_id, role, department_id) "
     "WHERE status = 'ready' AND assignee_id IS NULL",
     "CREATE INDEX bench_tasks_ready_dept_due ON tasks (organization_id, department_id, due_at) "
-    "WHERE status = 'ready'",
-]
+    "WHERE status = 'ready'"]
+PARTIAL_DROP = [f"DROP INDEX {s.split()[2]}" for s in PARTIAL_INDEXES]
 
 
-def union_inbox_clause(actor):
-    """The inbox rule as ``id IN (one indexable SELECT per way a task is mine)``."""
-    from sqlalchemy import and_, or_, select, union_all
+def list_tasks_sorted_first(session, actor, query, now=None):
+    """``inbox.list_tasks`` with the page's documents and departments loaded by id.
+
+    ``joinedload`` puts the LEFT JOINs in the page query, and PostgreSQL joins
+    every matching task to its document before the top-N sort; ``selectinload``
+    sorts and limits the narrow task rows first, then fetches 50 documents by key.
+    """
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import selectinload
+    from archive.db import utcnow
     from archive.models import Task
-    me = actor.staff_id
-    roles = sorted(actor.roles) or ["-"]
-    ready = and_(Task.status == "ready", Task.organization_id == actor.organization_id)
-    dept = (or_(Task.department_id.is_(None), Task.department_id == actor.department_id)
-            if actor.department_id is not None else Task.department_id.is_(None))
-    arms = [
-        select(Task.id).where(ready, Task.delegated_to_id == me),
-        select(Task.id).where(ready, Task.delegated_to_id.is_(None), Task.claimed_by_id == me),
-        select(Task.id).where(ready, Task.delegated_to_id.is_(None),
-                              Task.claimed_by_id.is_(None), Task.assignee_id == me),
-        select(Task.id).where(ready, Task.delegated_to_id.is_(None),
-                              Task.claimed_by_id.is_(None), Task.assignee_id.is_(None),
-                              Task.role.in_(roles), dept),
-    ]
-    return and_(Task.status == "ready", Task.id.in_(union_all(*arms)))
+    from workflows import inbox
+    now = now or utcnow()
+    where = inbox._scope_clause(session, actor, query, now)
+    total = session.scalar(select(func.count(Task.id)).where(where)) or 0
+    page = max(1, query.page)
+    stmt = inbox._ordered(select(Task).where(where)).options(
+        selectinload(Task.document), selectinload(Task.department))
+    items = session.scalars(stmt.offset((page - 1) * query.per_page).limit(query.per_page))
+    return list(items), total
 
 
 @contextmanager
-def patched_inbox_clause():
-    """Swap ``workflows.inbox.inbox_clause`` in this process only (no file changes)."""
-    from workflows import inbox
-    original = inbox.inbox_clause
-    inbox.inbox_clause = union_inbox_clause
+def patched(module, name, replacement):
+    """Swap ``module.name`` in this process only (no file changes)."""
+    original = getattr(module, name)
+    setattr(module, name, replacement)
     try:
         yield
     finally:
-        inbox.inbox_clause = original
+        setattr(module, name, original)
 
 
-def run_variants(people: dict, reps: int, meter: SqlMeter, baseline: list[dict],
-                 slow_keys: set) -> list[dict]:
-    """Measure the slow cases (and a sample of the rest) under each variant."""
+@contextmanager
+def no_parallel_workers():
+    """``SET max_parallel_workers_per_gather = 0`` at the start of each request's transaction
+    (undone by the pool's rollback), as a connect option or ALTER DATABASE would do."""
+    from sqlalchemy import event, text
+    from sqlalchemy.orm import Session
+
+    def after_begin(session, transaction, connection):
+        connection.execute(text("SET max_parallel_workers_per_gather = 0"))
+    event.listen(Session, "after_begin", after_begin)
+    try:
+        yield
+    finally:
+        event.remove(Session, "after_begin", after_begin)
+
+
+VARIANTS = {  # name: (DDL on, DDL off, query change, no parallel workers)
+    "as is": ([], [], False, False),
+    "1. ix_tasks_group + assignee_id": (GROUP_WITH_ASSIGNEE, GROUP_AS_IS, False, False),
+    "2. page via selectinload": ([], [], True, False),
+    "3. no parallel workers": ([], [], False, True),
+    "1.+2.": (GROUP_WITH_ASSIGNEE, GROUP_AS_IS, True, False),
+    "1.+2.+3.": (GROUP_WITH_ASSIGNEE, GROUP_AS_IS, True, True),
+    "4. partial indexes (status='ready')": (PARTIAL_INDEXES, PARTIAL_DROP, False, False),
+}
+
+
+def run_variants(people: dict, reps: int, meter: SqlMeter, explain_keys: set,
+                 rounds: int = 3) -> dict:
+    """Each variant on every case, interleaved: ``rounds`` passes of ``reps // rounds`` runs.
+
+    A busy shared machine drifts over minutes; interleaving spreads the drift over
+    every variant instead of blaming it on whichever ran last.
+    """
     from sqlalchemy import text
     from app.extensions import db
+    from workflows import inbox
     cases = inbox_cases(people)
-    out = {"as is": {(r["user"], r["query"]): r for r in baseline}}
+    per_round = max(1, reps // rounds)
+    samples: dict = {name: {} for name in VARIANTS}
+    totals: dict = {}
 
     def ddl(statements):
+        if not statements:
+            return
         with db.engine.connect() as conn:
             for s in statements:
                 conn.execute(text(s))
             conn.execute(text("ANALYZE tasks"))
             conn.commit()
-        db.engine.dispose()  # drop prepared statements planned for the old indexes
+        db.engine.dispose()  # psycopg's prepared statements were planned for the old indexes
 
-    ddl(PARTIAL_INDEXES)
-    out["A. partial indexes (status='ready')"] = {
-        (r["user"], r["query"]): r for r in time_inbox(people, reps, meter, cases)}
-    with patched_inbox_clause():
-        out["A. + B. inbox rule as id IN (UNION ALL)"] = {
-            (r["user"], r["query"]): r for r in time_inbox(people, reps, meter, cases)}
-    ddl([f"DROP INDEX {s.split()[2]}" for s in PARTIAL_INDEXES])
-    with patched_inbox_clause():
-        out["B. alone (existing indexes)"] = {
-            (r["user"], r["query"]): r for r in time_inbox(people, reps, meter, cases)}
-    database = db.engine.url.database
-    ddl([f'ALTER DATABASE "{database}" SET max_parallel_workers_per_gather = 0'])
-    out["C. no parallel workers (existing indexes, query as is)"] = {
-        (r["user"], r["query"]): r for r in time_inbox(people, reps, meter, cases)}
-    with patched_inbox_clause():
-        out["B. + C."] = {
-            (r["user"], r["query"]): r for r in time_inbox(people, reps, meter, cases)}
-    ddl(PARTIAL_INDEXES)
-    with patched_inbox_clause():
-        out["A. + B. + C."] = {
-            (r["user"], r["query"]): r for r in time_inbox(people, reps, meter, cases)}
-    return out
+    for _ in range(rounds):
+        for name, (on, off, query_change, serial) in VARIANTS.items():
+            ddl(on)
+            try:
+                with (patched(inbox, "list_tasks", list_tasks_sorted_first) if query_change
+                      else nullcontext()), (no_parallel_workers() if serial else nullcontext()):
+                    for r in time_inbox(people, per_round, meter, cases):
+                        key = (r["user"], r["query"])
+                        samples[name].setdefault(key, []).extend(r["samples"])
+                        totals[key] = r["total"]
+            finally:
+                ddl(off)
+    plans = []  # the slowest cases again, with every change applied
+    on, off, _, _ = VARIANTS["1.+2.+3."]
+    ddl(on)
+    try:
+        with patched(inbox, "list_tasks", list_tasks_sorted_first), no_parallel_workers():
+            for r in time_inbox(people, 1, meter, [c for c in cases if (c[1], c[3]) in explain_keys]):
+                plans.append(explain(r, "-variant-1-2-3", echo=False, serial=True))
+    finally:
+        ddl(off)
+    print("plans with 1.+2.+3.:\n  " + "\n  ".join(plans))
+    return {name: {key: {"total": totals[key], **stats(values)}
+                   for key, values in by_key.items()}
+            for name, by_key in samples.items()}
 
 
 # --- main -------------------------------------------------------------------------------------
@@ -684,7 +736,7 @@ def main() -> int:
             print(f"\ninbox at {load['ready']:,} ready tasks ({args.reps} runs after 3 warm-up)")
             for r in inbox:
                 print(f"  {r['user']:<16} {r['query']:<26} total {str(r['total']):>16}  "
-                      f"p50 {r['p50']:6.1f}  p95 {r['p95']:6.1f} ms")
+                      f"p50 {r['p50']:6.1f}  p95 {r['p95']:6.1f} ms  (db {r['db_ms']:.1f} ms)")
             slowest = sorted(inbox, key=lambda r: -r["p95"])
             print("\nEXPLAIN (ANALYZE, BUFFERS) of the slowest case:")
             plans = [explain(slowest[0], "", echo=True)]
@@ -703,7 +755,8 @@ def main() -> int:
             slow = {(r["user"], r["query"]) for r in inbox if r["p95"] > args.threshold}
             variants = None
             if args.variants == "always" or (args.variants == "auto" and slow):
-                variants = run_variants(people, args.reps, meter, inbox, slow)
+                variants = run_variants(people, args.reps, meter,
+                                        {(r["user"], r["query"]) for r in slowest[:4]})
                 print(f"\nvariants (p50 / p95 ms; slow cases: {sorted(slow) or 'none'})")
                 names = list(variants)
                 for key in variants["as is"]:
@@ -756,11 +809,11 @@ def main() -> int:
     for r in inbox:
         rows_inbox.append([common.today(), common.machine(), "postgresql", params, r["user"],
                            r["query"], str(r["total"]), f"{r['p50']:.1f}", f"{r['p95']:.1f}",
-                           la])
+                           f"{r['db_ms']:.1f}", la])
     common.update_results(
         "Routing (issue 3): inbox (bench_routing.py)",
         ["date", "machine", "backend", "parameters", "user", "query", "total (counts: all/urgent/"
-         "overdue)", "p50 ms", "p95 ms", "load avg 1 min (before/after)"],
+         "overdue)", "p50 ms", "p95 ms", "DB time ms (median)", "load avg 1 min (before/after)"],
         rows_inbox, key_columns=6)
     if variants:
         for name, by_key in variants.items():

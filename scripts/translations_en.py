@@ -113,6 +113,9 @@ EN = {
  'Lưu ngày nghỉ': 'Save holidays',
  'Đã nhận quy trình %(key)s phiên bản %(v)s.': 'Process %(key)s version %(v)s accepted.',
  'Đã lưu %(n)s ngày nghỉ.': 'Holidays saved: %(n)s.',
+ 'Quy trình bị lỗi': 'Failed routes', 'Văn bản': 'Document',
+ 'Bắt đầu quy trình': 'Route started', 'Quy trình lỗi': 'Route failed',
+ 'Đổi trạng thái': 'Status changed', 'Xử lý bước': 'Step completed',
 }
 
 if __name__ == "__main__":
@@ -126,7 +129,7 @@ if __name__ == "__main__":
             if message.id in EN:
                 message.string = EN[message.id]
                 message.flags.discard("fuzzy")
-            if not message.string:
+            if not message.string or "fuzzy" in message.flags:
                 missing.append(message.id)
     with open(path, "wb") as fh:
         write_po(fh, catalog)
