@@ -304,7 +304,7 @@ class ProcessDefinition(Base):
     process_key: Mapped[str] = mapped_column(String(100))
     version: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200))
-    xml: Mapped[bytes] = mapped_column(LargeBinary)
+    xml: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # parsed once per hash
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     source: Mapped[str] = mapped_column(String(200), default="upload")
@@ -348,7 +348,9 @@ class Task(Base):
     __tablename__ = "tasks"
     __table_args__ = (
         UniqueConstraint("instance_id", "engine_task_id"),
-        Index("ix_tasks_group", "status", "organization_id", "role", "department_id"),
+        Index("ix_tasks_group", "status", "organization_id", "role", "department_id",
+              "assignee_id"),
+        Index("ix_tasks_department_due", "status", "organization_id", "department_id", "due_at"),
         Index("ix_tasks_assignee", "status", "assignee_id"),
         Index("ix_tasks_claimed", "status", "claimed_by_id"),
         Index("ix_tasks_delegated", "status", "delegated_to_id"),

@@ -116,7 +116,8 @@ def upgrade():
         batch_op.create_index('ix_tasks_delegated', ['status', 'delegated_to_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_tasks_document_id'), ['document_id'], unique=False)
         batch_op.create_index('ix_tasks_due', ['status', 'due_at'], unique=False)
-        batch_op.create_index('ix_tasks_group', ['status', 'organization_id', 'role', 'department_id'], unique=False)
+        batch_op.create_index('ix_tasks_group', ['status', 'organization_id', 'role', 'department_id', 'assignee_id'], unique=False)
+        batch_op.create_index('ix_tasks_department_due', ['status', 'organization_id', 'department_id', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_tasks_instance_id'), ['instance_id'], unique=False)
         batch_op.create_index('ix_tasks_remind', ['status', 'remind_at'], unique=False)
 
@@ -193,6 +194,7 @@ def downgrade():
         batch_op.drop_index('ix_tasks_remind')
         batch_op.drop_index(batch_op.f('ix_tasks_instance_id'))
         batch_op.drop_index('ix_tasks_group')
+        batch_op.drop_index('ix_tasks_department_due')
         batch_op.drop_index('ix_tasks_due')
         batch_op.drop_index(batch_op.f('ix_tasks_document_id'))
         batch_op.drop_index('ix_tasks_delegated')
