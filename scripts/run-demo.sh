@@ -10,5 +10,5 @@ mkdir -p "$EOFFICE_DATA_DIR"
 .venv/bin/flask --app wsgi db upgrade
 .venv/bin/flask --app wsgi demo
 echo
-echo "eOffice chạy tại http://127.0.0.1:5000 (dữ liệu DEMO, chỉ để thử nghiệm). Ctrl+C để dừng."
+echo "eOffice chạy tại http://127.0.0.1:${PORT:-5000} (dữ liệu DEMO, chỉ để thử nghiệm). Ctrl+C để dừng."
 exec .venv/bin/flask --app wsgi run --host 127.0.0.1 --port "${PORT:-5000}"
