@@ -234,6 +234,9 @@ class Routing:
                 raise Conflict(ALREADY_HANDLED)
             step = parse_step(task.form, raw, self._form_context(session, doc,
                                                                   ready[task.engine_task_id]))
+            if task.form == "handle" and task.assignee_id:
+                # whoever handled it (after a reassignment too) revises it later
+                step.data.setdefault("specialist_id", task.assignee_id)
             file_ids = attach(session, doc) if attach else []
             self._guard(lambda: run.complete(task.engine_task_id, step.data))
             if task.form == "handle":

@@ -231,6 +231,9 @@ def test_a_manager_reassigns_a_task(routing):
     assert tasks_of("chuyenvien.vh", doc) == []
     step(routing, "chuyenvien2.vh", doc, {"note": "Đã xử lý."})
     assert ready_steps(doc) == ["confirm"]
+    step(routing, "truongphong.vh", doc, {"decision": "return", "note": "Bổ sung."})
+    assert [t.bpmn_id for t in tasks_of("chuyenvien2.vh", doc)] == ["revise"]  # not the first one
+    assert tasks_of("chuyenvien.vh", doc) == []
 
 
 def test_two_people_complete_the_same_task_at_once(routing):
