@@ -317,6 +317,12 @@ def staff_of(session: Session, organization_id: int) -> list[Staff]:
                                 .order_by(Staff.username)))
 
 
+def departments_of(session: Session, organization_id: int) -> list[Department]:
+    """The departments of an organisation, by name (forms and lists)."""
+    return list(session.scalars(select(Department).where(
+        Department.organization_id == organization_id).order_by(Department.name)))
+
+
 def document_types(session: Session) -> list[DocumentType]:
     """The document-type catalogue in its Decree 30 order."""
     return list(session.scalars(select(DocumentType).order_by(DocumentType.position)))

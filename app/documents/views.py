@@ -5,13 +5,11 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, jsonify, render_template
 from flask_login import login_required
-from sqlalchemy import select
 
 from app import wiring
 from app.extensions import db
 from app.security import current_actor
 from archive import directory
-from archive.models import Department
 from workflows import inbox, incoming
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -22,13 +20,12 @@ bp = Blueprint("documents", __name__, url_prefix="/documents")
 def show(document_id: int):
     actor = current_actor()
     doc = incoming.view_document(db.session, actor, document_id)
-    departments = db.session.scalars(select(Department).where(
-        Department.organization_id == actor.organization_id)).all()
     return render_template("documents/show.html", doc=doc,
                            history=incoming.history(db.session, doc.id),
                            trail=inbox.trail(db.session, actor, doc.id),
                            tasks=inbox.document_tasks(db.session, doc.id),
-                           departments=departments,
+                           departments=directory.departments_of(db.session,
+                                                                actor.organization_id),
                            people=directory.staff_of(db.session, actor.organization_id),
                            is_overdue=inbox.is_overdue)
 

@@ -4,26 +4,19 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import select
 
 from app import wiring
 from app.extensions import db
+from app.incoming.views import _int_arg
 from app.security import current_actor, current_language
 from archive import directory
 from archive.errors import Conflict, FileRejected, InvalidInput
-from archive.models import Department
 from workflows import inbox, incoming, notify
 from workflows.inbox import InboxQuery
 from workflows.incoming import Upload
+from workflows.routing import can_work
 
 bp = Blueprint("tasks", __name__)
-
-
-def _int_arg(name: str, default: int | None = None) -> int | None:
-    try:
-        return int(request.args.get(name, ""))
-    except ValueError:
-        return default
 
 
 def inbox_query(max_per_page: int = 200) -> InboxQuery:
@@ -40,16 +33,14 @@ def inbox_list():
     actor = current_actor()
     query = inbox_query()
     items, total = inbox.list_tasks(db.session, actor, query)
-    departments = db.session.scalars(select(Department).where(
-        Department.organization_id == actor.organization_id).order_by(Department.name)).all()
+    departments = directory.departments_of(db.session, actor.organization_id)
     return render_template("tasks/inbox.html", items=items, total=total, query=query,
                            pages=max(1, -(-total // query.per_page)),
                            departments=departments, is_overdue=inbox.is_overdue)
 
 
 def _choices(actor):
-    departments = db.session.scalars(select(Department).where(
-        Department.organization_id == actor.organization_id).order_by(Department.name)).all()
+    departments = directory.departments_of(db.session, actor.organization_id)
     people = [s for s in directory.staff_of(db.session, actor.organization_id) if s.active]
     return departments, people
 
@@ -61,14 +52,9 @@ def _render_task(task, errors=None, values=None, message=None, status=200):
     return render_template(
         "tasks/show.html", task=task, doc=task.document, errors=errors or {},
         values=values or {}, message=message, departments=departments, people=people,
-        can_work=_can_work(actor, task), trail=inbox.trail(db.session, actor, task.document_id),
+        can_work=can_work(actor, task), trail=inbox.trail(db.session, actor, task.document_id),
         data=task.context or {}, is_overdue=inbox.is_overdue,
         today=routing.today()), status
-
-
-def _can_work(actor, task) -> bool:
-    from workflows.routing import can_work
-    return can_work(actor, task)
 
 
 @bp.get("/tasks/<int:task_id>")
