@@ -25,7 +25,7 @@ from archive.db import utcnow
 from archive.errors import (Conflict, InvalidInput, Msg, NotFound, PermissionDenied,
                             ProcessFailed)
 from archive.identity import Actor
-from archive.models import (Department, Document, Holiday, ProcessInstance, ProcessingNote,
+from archive.models import (Document, Holiday, ProcessInstance, ProcessingNote,
                             Staff, StaffRole, Task)
 from workflows import processes
 from workflows.engine import (SERIALIZER_VERSION, Engine, EngineError, ReadyTask, Run,

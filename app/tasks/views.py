@@ -74,14 +74,13 @@ def _attachments() -> list[Upload]:
 def complete(task_id: int):
     actor = current_actor()
     uploads = _attachments()
-    attach = None
-    if uploads:
-        def attach(session, doc):
-            return incoming.attach_files(session, wiring.storage(), wiring.limits(), doc,
-                                         uploads)
+
+    def attach(session, doc):
+        return incoming.attach_files(session, wiring.storage(), wiring.limits(), doc, uploads)
     raw = request.form
     try:
-        result = wiring.routing().complete(db.session, actor, task_id, raw, attach=attach)
+        result = wiring.routing().complete(db.session, actor, task_id, raw,
+                                           attach=attach if uploads else None)
     except (InvalidInput, FileRejected) as exc:
         lang = current_language()
         task = inbox.get_task(db.session, actor, task_id)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from archive.errors import InvalidInput, PermissionDenied
 from archive.models import Holiday, Notification, Task
-from tests.integration.test_routing import (TODAY, dept, direction, register, routing,  # noqa: F401
+from tests.integration.test_routing import (dept, direction, register, routing,  # noqa: F401
                                             staff_id, step, tasks_of, who)
 from workflows import deadlines, inbox
 from workflows.inbox import InboxQuery
