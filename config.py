@@ -57,6 +57,22 @@ class Config:
     SEARCH_BACKEND = _env("EOFFICE_SEARCH", "database")
     TSA_URL = _env("EOFFICE_TSA_URL")
     PKCS11_MODULE = _env("EOFFICE_PKCS11_MODULE")
+
+    # Digital signatures (issue 4, DOMAIN §2.8, §2.14, §7). Levels: B-B, B-T,
+    # B-LT, B-LTA (without a TSA every signature is B-B). TSA down: refuse, or
+    # with EOFFICE_TSA_FALLBACK=1 sign B-B and record why. Trust roots: PEM/DER
+    # files (":"-separated); the demo PKI under DATA_DIR/pki adds its root,
+    # flagged "thử nghiệm" wherever a signature is shown.
+    TSA_FALLBACK = _env_bool("EOFFICE_TSA_FALLBACK", False)
+    SIGN_LEVEL_LEADER = _env("EOFFICE_SIGN_LEVEL_LEADER", "B-T")
+    SIGN_LEVEL_SEAL = _env("EOFFICE_SIGN_LEVEL_SEAL", "B-LTA")
+    TRUST_ROOTS = [p for p in (_env("EOFFICE_TRUST_ROOTS", "") or "").split(":") if p]
+    DEMO_ROOTS: list = []
+    REVOCATION_FETCH = _env_bool("EOFFICE_REVOCATION_FETCH", True)
+    SIGN_MAX_PIN_ATTEMPTS = _env_int("EOFFICE_SIGN_MAX_PIN_ATTEMPTS", 5)
+    SIGN_LOCK_MINUTES = _env_int("EOFFICE_SIGN_LOCK_MINUTES", 15)
+    DEMO_PKI_PORT = _env_int("EOFFICE_DEMO_PKI_PORT", 8790)
+    DOCX_TIMEOUT_SECONDS = _env_int("EOFFICE_DOCX_TIMEOUT", 180)
     SMTP_URL = _env("SMTP_URL")
 
     # Uploads and untrusted-file limits (DOMAIN §2.12, issue: bad input).

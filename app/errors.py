@@ -11,7 +11,7 @@ STATUS = [
     (E.AccountLocked, 401), (E.AuthenticationFailed, 401), (E.NotFound, 404),
     (E.PermissionDenied, 403), (E.DuplicateSuspected, 409), (E.Conflict, 409),
     (E.FileTooLarge, 413), (E.UnsupportedFile, 415), (E.FileRejected, 422),
-    (E.InvalidInput, 422), (E.ArchiveError, 400),
+    (E.InvalidInput, 422), (E.SigningRefused, 422), (E.ArchiveError, 400),
 ]
 
 HTTP_MESSAGES = {

@@ -92,3 +92,42 @@ def enqueue_tick(app: Flask, name: str | None = None):
         return waiting
     return q.enqueue(tick_job, job_id=job_id, job_timeout=300, result_ttl=600,
                      failure_ttl=86400)
+
+
+# --- DOCX drafts converted to PDF (LibreOffice headless) ----------------------------
+
+def run_conversion(app: Flask, version_id: int) -> str | None:
+    """Convert one draft version in ``app``'s context; returns its new status."""
+    from workflows.outgoing import convert_version
+    with app.app_context():
+        try:
+            version = convert_version(db.session, wiring.storage(), version_id)
+            return version.status if version is not None else None
+        finally:
+            db.session.remove()
+
+
+def convert_draft_job(version_id: int) -> str | None:
+    """The RQ job (production): builds the app once per worker process."""
+    global _worker_app
+    if _worker_app is None:
+        from app import create_app
+        _worker_app = create_app()
+    return run_conversion(_worker_app, version_id)
+
+
+def conversion_enqueuer(app: Flask):
+    """``enqueue(version_id)`` for the draft use cases: RQ in production, a
+    thread on the embedded default. The version row says ``converting`` until
+    the job ends, so a restart mid-way is visible and can be re-run
+    (``flask jobs convert``)."""
+    def enqueue(version_id: int) -> None:
+        q = queue(app)
+        if q is not None:
+            from rq import Retry
+            q.enqueue(convert_draft_job, version_id, job_timeout=600, result_ttl=3600,
+                      failure_ttl=86400, retry=Retry(max=2, interval=[10, 60]))
+            return
+        threading.Thread(target=run_conversion, args=(app, version_id),
+                         name=f"eoffice-docx-{version_id}", daemon=True).start()
+    return enqueue

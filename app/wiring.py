@@ -14,7 +14,9 @@ from flask import Flask, current_app
 from archive.inspection import Limits
 from archive.mailer import NullMailer, SmtpMailer, SmtpSettings
 from archive.storage import FilesystemBlobStorage
+from workflows import outgoing
 from workflows.routing import Routing, RoutingSettings
+from workflows.signing_service import SigningService, SigningSettings
 
 
 def init_app(app: Flask) -> None:
@@ -35,6 +37,46 @@ def init_app(app: Flask) -> None:
         step_seconds=float(app.config["ROUTING_STEP_SECONDS"]),
         workday_end=time.fromisoformat(app.config["WORKDAY_END"]),
         email=smtp is not None))
+    outgoing.install(app.extensions["eoffice.routing"])
+    app.extensions["eoffice.signing"] = SigningService(signing_settings(app, data_dir))
+
+
+def _read_certs(paths) -> tuple[bytes, ...]:
+    """DER bytes of each PEM or DER certificate file."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+    out = []
+    for p in paths:
+        data = Path(p).read_bytes()
+        cert = (x509.load_pem_x509_certificate(data) if b"-----BEGIN" in data
+                else x509.load_der_x509_certificate(data))
+        out.append(cert.public_bytes(Encoding.DER))
+    return tuple(out)
+
+
+def demo_pki(data_dir: Path):
+    """The demo agency's PKI (``flask demo``), when there is one."""
+    if not (data_dir / "pki" / "pki.json").is_file():
+        return None
+    from signing.pki import PkiInfo
+    return PkiInfo.load(data_dir / "pki")
+
+
+def signing_settings(app: Flask, data_dir: Path) -> SigningSettings:
+    demo_roots = list(_read_certs(app.config.get("DEMO_ROOTS") or []))
+    tsa = app.config.get("TSA_URL")
+    info = demo_pki(data_dir)
+    if info is not None:
+        demo_roots.append(info.root_der())
+        tsa = tsa or info.tsa_url
+    return SigningSettings(
+        tsa_url=tsa, tsa_fallback=bool(app.config.get("TSA_FALLBACK")),
+        leader_level=app.config["SIGN_LEVEL_LEADER"], seal_level=app.config["SIGN_LEVEL_SEAL"],
+        trust_roots=_read_certs(app.config.get("TRUST_ROOTS") or []),
+        demo_roots=tuple(demo_roots), allow_fetching=bool(app.config["REVOCATION_FETCH"]),
+        pkcs11_module=app.config.get("PKCS11_MODULE"),
+        max_pin_attempts=app.config["SIGN_MAX_PIN_ATTEMPTS"],
+        lock_minutes=app.config["SIGN_LOCK_MINUTES"])
 
 
 def smtp_settings(url: str | None) -> SmtpSettings | None:
@@ -51,6 +93,10 @@ def smtp_settings(url: str | None) -> SmtpSettings | None:
         starttls=query.get("starttls", "0") in ("1", "true", "yes"), use_ssl=secure,
         sender=query.get("from", "eoffice@localhost"),
         timeout=float(query.get("timeout", "10")))
+
+
+def signing() -> SigningService:
+    return current_app.extensions["eoffice.signing"]
 
 
 def routing() -> Routing:
@@ -71,3 +117,14 @@ def limits() -> Limits:
 
 def staging_dir() -> Path:
     return current_app.extensions["eoffice.staging"]
+
+
+def draft_inputs():
+    from app.jobs import conversion_enqueuer
+    return outgoing.DraftInputs(storage=storage(), limits=limits(), routing=routing(),
+                                convert_later=conversion_enqueuer(current_app._get_current_object()))
+
+
+def signing_inputs():
+    from workflows.issuing import SigningInputs
+    return SigningInputs(storage=storage(), routing=routing(), signing=signing())

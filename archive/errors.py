@@ -85,3 +85,18 @@ class AccountLocked(AuthenticationFailed):
 
 class IntegrityProblem(ArchiveError):
     code = "integrity"
+
+
+class SigningRefused(ArchiveError):
+    """A signature was not made (wrong PIN, certificate rejected, TSA down...).
+
+    ``code`` is set per instance from the signing error (``wrong_pin``,
+    ``pin_locked``, ``certificate_rejected``, ``tsa_unavailable``...).
+    """
+
+    code = "signing_refused"
+
+    def __init__(self, message: Msg, code: str = "signing_refused", **extra):
+        fields = {"pin": message} if code in ("wrong_pin", "token_locked", "pin_locked") else None
+        super().__init__(message, fields, **extra)
+        self.code = code

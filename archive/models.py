@@ -145,6 +145,9 @@ class Register(Base):
     last_number: Mapped[int] = mapped_column(Integer, default=0)
     last_arrival_date: Mapped[date | None] = mapped_column(Date)
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Outgoing: the document type codes numbered in this register (empty = every
+    # type not claimed by another register): the agency head decides (DOMAIN §2.5).
+    document_types: Mapped[list] = mapped_column(JSON, default=list)
 
     organization: Mapped[Organization] = relationship()
 
@@ -227,6 +230,9 @@ class DocumentFile(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     page_count: Mapped[int | None] = mapped_column(Integer)
     pdf_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"))
+    # Validation of the signatures in the file, recorded when it was registered.
+    signature_status: Mapped[str | None] = mapped_column(String(12))  # none|valid|modified|invalid|untrusted
+    signature_report: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -462,3 +468,167 @@ class Holiday(Base):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     day: Mapped[date] = mapped_column(Date)
     name: Mapped[str] = mapped_column(String(200), default="")
+
+
+# --- Outgoing documents and signatures (issue 4) ----------------------------------
+
+class OutgoingDocument(Base):
+    """What an outgoing document (văn bản đi) adds to ``documents`` (DOMAIN §2.9).
+
+    The document row carries the Decree 30 metadata; the number (``code_number``,
+    ``arrival_number`` as the register sequence) is only filled at issue, after
+    the leader's signature.
+    """
+
+    __tablename__ = "outgoing_documents"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    drafter_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("draft_versions.id"))
+    authority: Mapped[str] = mapped_column(String(10), default="")  # KT. TM. TL. Q. TUQ.
+    authority_of: Mapped[str] = mapped_column(String(100), default="")  # e.g. GIÁM ĐỐC
+    signer_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    archive_units: Mapped[str] = mapped_column(String(100), default="VT")
+    body: Mapped[str | None] = mapped_column(Text)  # for a generated skeleton
+    signed_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"))
+    signed_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("draft_versions.id"))
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    issued_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"))
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    document: Mapped[Document] = relationship(foreign_keys=[document_id])
+    department: Mapped[Department | None] = relationship()
+    drafter: Mapped[Staff] = relationship(foreign_keys=[drafter_id])
+    signer: Mapped[Staff | None] = relationship(foreign_keys=[signer_id])
+    reply_to: Mapped[Document | None] = relationship(foreign_keys=[reply_to_id])
+    current_version: Mapped[DraftVersion | None] = relationship(
+        foreign_keys=[current_version_id], post_update=True)
+
+
+class DraftVersion(Base):
+    """One version of a draft; never changed once ready, never deleted.
+
+    ``source_sha256`` is what the drafter gave (PDF or DOCX); ``pdf_sha256``
+    the PDF prepared for signing (number, date and signature fields added).
+    """
+
+    __tablename__ = "draft_versions"
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(12))  # pdf | docx | generated
+    name: Mapped[str] = mapped_column(String(255))
+    source_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    pdf_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"))
+    layout: Mapped[dict | None] = mapped_column(JSON)
+    layout_report: Mapped[dict | None] = mapped_column(JSON)
+    page_count: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12), default="ready")  # converting|ready|failed
+    error: Mapped[str | None] = mapped_column(String(500))
+    note: Mapped[str | None] = mapped_column(String(1000))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    created_by: Mapped[Staff] = relationship()
+
+
+class DraftApproval(Base):
+    """An approval given on ONE version (content, form, signature: DOMAIN §2.9.2-3).
+
+    Void once the draft has a newer version: only approvals of the current
+    version count.
+    """
+
+    __tablename__ = "draft_approvals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("draft_versions.id"))
+    kind: Mapped[str] = mapped_column(String(12))  # content | form | sign
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    staff: Mapped[Staff] = relationship()
+    version: Mapped[DraftVersion] = relationship()
+
+
+class SigningCredential(Base):
+    """A key a person (or the agency's văn thư, ``staff_id`` NULL) signs with.
+
+    ``source``: ``pkcs12`` (the file, protected by the PIN typed at signing),
+    ``pkcs11`` (a token or HSM: labels only, the key never leaves it) or
+    ``external`` (the key stays in the browser or a remote service: only the
+    certificate is here). Wrong PINs are counted and lock the key for a while.
+    """
+
+    __tablename__ = "signing_credentials"
+    __table_args__ = (Index("ix_signing_credentials_owner", "organization_id", "purpose",
+                            "staff_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    purpose: Mapped[str] = mapped_column(String(12))  # personal | agency
+    source: Mapped[str] = mapped_column(String(12))   # pkcs12 | pkcs11 | external
+    pkcs12: Mapped[bytes | None] = mapped_column(LargeBinary)
+    certificate: Mapped[bytes] = mapped_column(LargeBinary)  # DER
+    chain: Mapped[list] = mapped_column(JSON, default=list)  # base64 DER, issuer first
+    subject: Mapped[str] = mapped_column(String(300))
+    serial: Mapped[str] = mapped_column(String(80))
+    not_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    token_label: Mapped[str | None] = mapped_column(String(100))
+    key_label: Mapped[str | None] = mapped_column(String(100))
+    cert_label: Mapped[str | None] = mapped_column(String(100))
+    image_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"))
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SignatureRecord(Base):
+    """A signature the system applied: who, which key, which level, bytes before/after."""
+
+    __tablename__ = "signature_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("draft_versions.id"))
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("document_files.id"))
+    kind: Mapped[str] = mapped_column(String(12))  # leader | seal | attachment
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    credential_id: Mapped[int | None] = mapped_column(ForeignKey("signing_credentials.id"))
+    source: Mapped[str] = mapped_column(String(12))
+    level: Mapped[str] = mapped_column(String(8))
+    requested_level: Mapped[str] = mapped_column(String(8))
+    fallback_reason: Mapped[str | None] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(300))
+    input_sha256: Mapped[str] = mapped_column(String(64))
+    output_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    staff: Mapped[Staff | None] = relationship()
+
+
+class PendingSignature(Base):
+    """An external signature in progress: the prepared PDF waits for the browser's value."""
+
+    __tablename__ = "pending_signatures"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # random token
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("draft_versions.id"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    credential_id: Mapped[int] = mapped_column(ForeignKey("signing_credentials.id"))
+    prepared: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|done|expired
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

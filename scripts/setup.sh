@@ -14,8 +14,12 @@ WITH_TESTS=0
 if [[ "${1:-}" == "--with-tests" ]]; then WITH_TESTS=1; fi
 
 # --- system packages -----------------------------------------------------------
-APT_PACKAGES=(fonts-liberation2 fonts-dejavu-core)
-if [[ $WITH_TESTS -eq 1 ]]; then APT_PACKAGES+=(chromium poppler-utils); fi
+# Liberation Serif: Times New Roman metrics with Vietnamese glyphs (DOMAIN §2.17);
+# LibreOffice converts DOCX drafts; SoftHSM2/OpenSC hold PKCS#11 keys; poppler
+# renders pages (pdftoppm) and checks signatures independently (pdfsig).
+APT_PACKAGES=(fonts-liberation2 fonts-dejavu-core libreoffice-writer-nogui softhsm2 opensc
+              poppler-utils)
+if [[ $WITH_TESTS -eq 1 ]]; then APT_PACKAGES+=(chromium libnss3-tools); fi
 if ! command -v npm >/dev/null 2>&1; then APT_PACKAGES+=(npm); fi
 if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then APT_PACKAGES+=(python3-venv); fi
 

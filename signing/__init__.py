@@ -1,1 +1,8 @@
-"""PDF signatures over pyHanko (plain Python, no Flask). Built in a later issue."""
+"""PDF signatures over pyHanko: plain Python, bytes in and bytes out, no Flask.
+
+Modules: ``model`` (field names, boxes, errors, reports), ``fonts``
+(1000-upem Vietnamese fonts), ``appearance`` (stamps per Decree 30),
+``fields`` (prepare and fill form fields), ``keys`` (PKCS#12, PKCS#11,
+external signer), ``pades`` (sign at B-B/B-T/B-LT/B-LTA), ``validation``
+(reports), ``pki`` (demo and test PKI with TSA/OCSP), ``softhsm`` (tokens).
+"""

@@ -18,7 +18,9 @@ from archive.calendar import WorkCalendar
 from archive.errors import InvalidInput, Msg
 from archive.models import Department, Document, Staff
 
-FORMS = ("present", "review", "direction", "assign", "handle", "opinion", "confirm")
+FORMS = ("present", "review", "direction", "assign", "handle", "opinion", "confirm",
+         # outgoing documents (DOMAIN §2.9)
+         "draft", "content_review", "form_review", "sign", "issue", "dispatch")
 
 # What each form may decide; the first is the default "go on".
 DECISIONS = {
@@ -29,6 +31,12 @@ DECISIONS = {
     "handle": ("done",),
     "opinion": ("agree", "comment"),
     "confirm": ("accept", "return"),
+    "draft": ("submit",),
+    "content_review": ("approve", "return"),
+    "form_review": ("approve", "return"),
+    "sign": ("sign", "return"),
+    "issue": ("issue", "return"),
+    "dispatch": ("dispatched",),
 }
 ROUTES = ("office_head", "leader", "department")
 NOTE_MAX = 4000
@@ -315,8 +323,42 @@ def _confirm(ctx: FormContext, raw: Mapping, errors: _Errors) -> StepInput:
     return StepInput(decision, {"decision": decision, "note": note or ""}, content=note)
 
 
+def _outgoing_review(form: str):
+    """Approve or send back with a reason (content, form, signature, issue)."""
+    def parse(ctx: FormContext, raw: Mapping, errors: _Errors) -> StepInput:
+        decision = _decision(form, raw, errors)
+        note = _note(raw, errors, required=decision == "return", vi=RETURN_REASON[0],
+                     en=RETURN_REASON[1])
+        return StepInput(decision, {"decision": decision, "note": note or ""}, content=note)
+    return parse
+
+
+def _draft(ctx: FormContext, raw: Mapping, errors: _Errors) -> StepInput:
+    """The drafter submits (again): optionally names the leader who will sign."""
+    note = _note(raw, errors, required=False, vi="", en="")
+    data: dict[str, Any] = {"decision": "submit", "note": note or ""}
+    signer = _int(raw, "signer_id", errors)
+    if signer is not None:
+        person = ctx.session.get(Staff, signer)
+        if (person is None or person.organization_id != ctx.organization_id
+                or not person.active or "leader" not in person.roles):
+            errors.add("signer_id", "Người ký phải là lãnh đạo của cơ quan.",
+                       "The signer must be a leader of the agency.")
+        else:
+            data["signer_id"] = signer
+    return StepInput("submit", data, content=note)
+
+
+def _dispatch(ctx: FormContext, raw: Mapping, errors: _Errors) -> StepInput:
+    note = _note(raw, errors, required=False, vi="", en="")
+    return StepInput("dispatched", {"decision": "dispatched", "note": note or ""}, content=note)
+
+
 PARSERS = {"present": _present, "review": _review, "direction": _direction,
-           "assign": _assign, "handle": _handle, "opinion": _opinion, "confirm": _confirm}
+           "assign": _assign, "handle": _handle, "opinion": _opinion, "confirm": _confirm,
+           "draft": _draft, "content_review": _outgoing_review("content_review"),
+           "form_review": _outgoing_review("form_review"), "sign": _outgoing_review("sign"),
+           "issue": _outgoing_review("issue"), "dispatch": _dispatch}
 
 
 def parse_step(form: str, raw: Mapping, ctx: FormContext) -> StepInput:

@@ -93,6 +93,23 @@ def _notify_overdue(ctx: ServiceContext, data: dict, **_params) -> dict | None:
     return {"escalated": True}
 
 
+OUTGOING_STATUS_ORDER = ["draft", "signed", "issued", "dispatched", "filed"]
+
+
+def _record_outgoing_status(ctx: ServiceContext, data: dict, status: str = "") -> dict | None:
+    """Service ``record_outgoing_status``: an outgoing document moves forward only."""
+    if status not in OUTGOING_STATUS_ORDER:
+        raise ValueError(f"unknown outgoing status {status!r}")
+    doc = ctx.document
+    current = doc.status if doc.status in OUTGOING_STATUS_ORDER else "draft"
+    if OUTGOING_STATUS_ORDER.index(status) > OUTGOING_STATUS_ORDER.index(current):
+        doc.status = status
+        audit.record(ctx.session, actor_id=ctx.actor.staff_id, actor_name=ctx.actor.username,
+                     action="status", object_type="document", object_id=doc.id,
+                     details={"from": current, "to": status})
+    return None
+
+
 def build_services() -> ServiceRegistry:
     """The explicit registry of what BPMN service tasks may call (STYLE P8)."""
     registry = ServiceRegistry()
@@ -100,6 +117,8 @@ def build_services() -> ServiceRegistry:
                       "Ghi trạng thái xử lý của văn bản (04/05/06)")
     registry.register("notify_overdue", _notify_overdue,
                       "Báo quá hạn cho lãnh đạo và trưởng phòng chủ trì")
+    registry.register("record_outgoing_status", _record_outgoing_status,
+                      "Ghi trạng thái văn bản đi (đã ký, đã phát hành, đã lưu)")
     return registry
 
 
@@ -120,6 +139,10 @@ class Routing:
         self.engine = Engine(self.services, step_seconds=self.settings.step_seconds)
         self.definitions = processes.DefinitionCache(self.services)
         self.clock = clock
+        # Checks and records a step needs beyond its form, by form name (e.g. an
+        # outgoing approval is recorded on the draft version it was given on).
+        # Called inside the step's transaction, after the lock; raise to refuse.
+        self.step_guards: dict[str, Callable[[Session, Task, StepInput, Actor], None]] = {}
 
     # --- collaborators ----------------------------------------------------------
 
@@ -178,14 +201,16 @@ class Routing:
 
     # --- start ------------------------------------------------------------------
 
-    def start(self, session: Session, actor: Actor, doc: Document) -> ProcessInstance:
+    def start(self, session: Session, actor: Actor, doc: Document,
+              process_key: str = processes.INCOMING,
+              data: dict[str, Any] | None = None) -> ProcessInstance:
         """Start the document's route on the active diagram (caller commits)."""
-        row = processes.active_definition(session, self.definitions)
+        row = processes.active_definition(session, self.definitions, process_key)
         definition = self.definitions.get(row)
         now = self.clock()
         ctx = ServiceContext(session, self, doc, None, actor, now)
         data = {"document_id": doc.id, "urgency": doc.urgency,
-                "support_department_ids": []}
+                "support_department_ids": [], **(data or {})}
         instance = ProcessInstance(organization_id=doc.organization_id, definition_id=row.id,
                                    document_id=doc.id, state=b"", serializer_version="",
                                    definition_sha256=row.sha256)
@@ -238,6 +263,9 @@ class Routing:
                 # whoever handled it (after a reassignment too) revises it later
                 step.data.setdefault("specialist_id", task.assignee_id)
             file_ids = attach(session, doc) if attach else []
+            guard = self.step_guards.get(task.form)
+            if guard is not None:
+                guard(session, task, step, actor)
             self._guard(lambda: run.complete(task.engine_task_id, step.data))
             if task.form == "handle":
                 self.advance_status(session, doc, "in_progress", actor)

@@ -71,3 +71,28 @@ def process_json(row) -> dict:
     return {"id": row.id, "process_key": row.process_key, "version": row.version,
             "name": row.name, "sha256": row.sha256, "active": row.active, "source": row.source,
             "note": row.note, "created_at": _t(row.created_at)}
+
+
+def outgoing_json(out, versions, approvals, current_approvals, task=None) -> dict:
+    """An outgoing document: the document plus drafting state (versions, approvals)."""
+    body = document_json(out.document)
+    body.update({
+        "code_symbol": (f"{out.document.code_number}/{out.document.code_notation}"
+                        if out.document.code_number else None),
+        "department_id": out.department_id, "drafter_id": out.drafter_id,
+        "signer_id": out.signer_id, "authority": out.authority,
+        "authority_of": out.authority_of, "reply_to_id": out.reply_to_id,
+        "current_version_id": out.current_version_id,
+        "signed_at": _t(out.signed_at), "issued_at": _t(out.issued_at),
+        "versions": [{"id": v.id, "number": v.number, "source": v.source, "name": v.name,
+                      "status": v.status, "error": v.error, "pdf_sha256": v.pdf_sha256,
+                      "page_count": v.page_count, "layout": v.layout,
+                      "layout_report": v.layout_report, "created_at": _t(v.created_at)}
+                     for v in versions],
+        "approvals": [{"kind": a.kind, "version_id": a.version_id, "staff_id": a.staff_id,
+                       "at": _t(a.at), "valid": a.version_id == out.current_version_id}
+                      for a in approvals],
+        "current_approvals": sorted(current_approvals),
+        "task": ({"id": task.id, "step": task.bpmn_id, "form": task.form, "name": task.name}
+                 if task else None)})
+    return body

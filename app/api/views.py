@@ -218,3 +218,120 @@ def upload_process():
     row = processes.upload(db.session, wiring.routing().definitions, current_actor(), xml,
                            request.form.get("note") or request.args.get("note"))
     return jsonify(process_json(row)), 201
+
+
+# --- outgoing documents (issue 4) ---------------------------------------------------
+
+def _outgoing_body(document_id: int):
+    from app.api.schemas import outgoing_json
+    from workflows import outgoing
+    actor = current_actor()
+    out = outgoing.get_outgoing(db.session, actor, document_id)
+    return outgoing_json(out, outgoing.versions(db.session, out.document_id),
+                         outgoing.approvals(db.session, out.document_id),
+                         outgoing.current_approvals(db.session, out),
+                         outgoing.open_task(db.session, out.document_id))
+
+
+def _one_upload(name: str = "file") -> Upload | None:
+    f = request.files.get(name)
+    return Upload(f.filename, f.read()) if f and f.filename else None
+
+
+def _int_or_none(value):
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+@bp.post("/outgoing")
+@token_required
+def create_outgoing():
+    """A draft: multipart ``metadata`` (JSON) + ``file`` (PDF/DOCX), or ``generate``."""
+    from workflows import outgoing
+    doc = outgoing.create_draft(db.session, current_actor(), wiring.draft_inputs(), _metadata(),
+                                _one_upload())
+    return jsonify(_outgoing_body(doc.id)), 201
+
+
+@bp.get("/outgoing/<int:document_id>")
+@token_required
+def get_outgoing(document_id: int):
+    return jsonify(_outgoing_body(document_id))
+
+
+@bp.post("/outgoing/<int:document_id>/versions")
+@token_required
+def add_outgoing_version(document_id: int):
+    from workflows import outgoing
+    outgoing.add_version(db.session, current_actor(), wiring.draft_inputs(), document_id,
+                         _one_upload(), note=request.form.get("note") or None,
+                         expected_version_id=_int_or_none(request.form.get("expected_version_id")))
+    return jsonify(_outgoing_body(document_id)), 201
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if body is None and request.form:
+        body = request.form.to_dict()
+    if not isinstance(body, dict):
+        raise BadRequest()
+    return body
+
+
+@bp.post("/outgoing/<int:document_id>/sign")
+@token_required
+def sign_outgoing(document_id: int):
+    """The caller signs the current version: ``{"pin", "version_id", "note"}``.
+
+    External key (browser, plugin, remote service): ``{"step": "prepare"}``
+    returns ``data_to_sign``; ``{"step": "finish", "pending_id", "signature"}``
+    (base64 RSASSA-PKCS1-v1_5/SHA-256 value) completes it.
+    """
+    from workflows import issuing
+    body = _json_body()
+    actor, inputs = current_actor(), wiring.signing_inputs()
+    step = body.get("step")
+    if step == "prepare":
+        return jsonify(issuing.prepare_external(db.session, actor, inputs, document_id,
+                                                _int_or_none(body.get("version_id"))))
+    if step == "finish":
+        issuing.finish_external(db.session, actor, inputs, document_id,
+                                str(body.get("pending_id") or ""),
+                                str(body.get("signature") or ""), note=body.get("note"))
+    else:
+        issuing.sign_outgoing(db.session, actor, inputs, document_id,
+                              str(body.get("pin") or ""), _int_or_none(body.get("version_id")),
+                              note=body.get("note"))
+    return jsonify(_outgoing_body(document_id))
+
+
+@bp.post("/outgoing/<int:document_id>/issue")
+@token_required
+def issue_outgoing(document_id: int):
+    """The clerk issues: ``{"pin", "issue_date" (YYYY-MM-DD, default today), "register_id"}``."""
+    from datetime import date as _date
+    from workflows import issuing
+    body = _json_body()
+    issue_date = None
+    if body.get("issue_date"):
+        try:
+            issue_date = _date.fromisoformat(str(body["issue_date"]))
+        except ValueError:
+            lang = current_language()
+            msg = "Ngày ban hành không hợp lệ." if lang != "en" else "Invalid issue date."
+            return api_error(422, "invalid", msg, {"issue_date": msg})
+    issuing.issue_outgoing(db.session, current_actor(), wiring.signing_inputs(), document_id,
+                           str(body.get("pin") or ""), issue_date,
+                           _int_or_none(body.get("register_id")))
+    return jsonify(_outgoing_body(document_id))
+
+
+@bp.get("/documents/<int:document_id>/signatures")
+@token_required
+def document_signatures(document_id: int):
+    from workflows import issuing
+    files = issuing.signature_report(db.session, current_actor(), wiring.signing_inputs(),
+                                     document_id)
+    return jsonify({"document_id": document_id, "files": files})
