@@ -28,10 +28,22 @@ import threading
 import time
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import combinations
 from pathlib import Path
 from xml.sax.saxutils import escape
+
+from pypdf import PdfReader
+from reportlab.lib.colors import HexColor
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import (BaseDocTemplate, Frame, KeepTogether, PageTemplate, Paragraph,
+                                Spacer, Table, TableStyle)
+from reportlab.platypus.flowables import Flowable, HRFlowable
 
 from archive.text import fold
 from signing.model import Box, FieldLayout, InvalidPdf
@@ -127,8 +139,6 @@ def _register_fonts() -> None:
     with _font_lock:
         if _fonts_ready:
             return
-        from reportlab.pdfbase import pdfmetrics
-        from reportlab.pdfbase.ttfonts import TTFont
         paths = _font_paths()
         for name, style in ((F_REG, "regular"), (F_BOLD, "bold"), (F_ITAL, "italic"),
                             (F_BOLDITAL, "bolditalic")):
@@ -140,9 +150,8 @@ def _register_fonts() -> None:
 
 def _width(text: str, font: str, size: float) -> float:
     """Rendered width in points (fonts registered first)."""
-    from reportlab.pdfbase.pdfmetrics import stringWidth
     _register_fonts()
-    return stringWidth(text, font, size)
+    return pdfmetrics.stringWidth(text, font, size)
 
 
 # --------------------------------------------------------------------- boxes
@@ -160,10 +169,12 @@ def seal_box(leader: Box, seal_mm: float = DEFAULT_SEAL_MM) -> Box:
     return Box(leader.page, x2 - d, cy - d / 2, x2, cy + d / 2)
 
 
-def _clamp(box: Box, page_w: float, page_h: float) -> Box:
-    """Shift (not shrink) a box back onto the page: a field off the page is invisible."""
-    dx = max(0.0, -box.x1) - max(0.0, box.x2 - page_w)
-    dy = max(0.0, -box.y1) - max(0.0, box.y2 - page_h)
+def _clamp(box: Box, mb: tuple[float, float, float, float] = (0.0, 0.0, A4_W, A4_H)) -> Box:
+    """Shift (not shrink) a box back onto the page (media box x0, y0, x1, y1):
+    a field off the page is invisible."""
+    x0, y0, x1, y1 = mb
+    dx = max(0.0, x0 - box.x1) - max(0.0, box.x2 - x1)
+    dy = max(0.0, y0 - box.y1) - max(0.0, box.y2 - y1)
     return Box(box.page, box.x1 + dx, box.y1 + dy, box.x2 + dx, box.y2 + dy)
 
 
@@ -208,8 +219,6 @@ class SkeletonInput:
 
 def _styles() -> dict:
     """Paragraph styles for the §2.17 sizes (kept in one table to check against the rule)."""
-    from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
-    from reportlab.lib.styles import ParagraphStyle
     _register_fonts()
 
     def ps(name, font, size, align=TA_CENTER, leading=None, **kw):
@@ -254,6 +263,8 @@ def _balanced_lines(text: str, font: str, size: float, max_w: float) -> list[str
     words = text.split()
     if not words or _width(text, font, size) <= max_w:
         return [text.strip()] if words else []
+    if len(words) > 14:              # the search below is combinatorial; names are short
+        return _even_wrap(text, font, size, max_w)
     for n in range(2, len(words) + 1):
         options = []
         for cuts in _cut_points(len(words), n):
@@ -302,45 +313,36 @@ def _even_wrap(text: str, font: str, size: float, max_w: float) -> list[str]:
 
 def _lines_para(lines: list[str], style):
     """One Paragraph holding pre-broken lines (escaped, joined by <br/>)."""
-    from reportlab.platypus import Paragraph
     return Paragraph("<br/>".join(escape(ln) for ln in lines), style)
 
 
 def _cut_points(n_words: int, n_lines: int):
     """All ways to cut ``n_words`` into ``n_lines`` non-empty runs (names are short)."""
-    from itertools import combinations
     return combinations(range(1, n_words), n_lines - 1)
 
 
-class _Marker:
-    """Factory for a blank flowable that records where it was drawn.
+def _marker(key: str, width: float, height: float, sink: dict[str, Box]) -> Flowable:
+    """A blank flowable that records where it was drawn into ``sink[key]``.
 
-    Platypus decides positions (wrapping, page breaks, table rows); recording
+    Platypus decides positions (wrapping, table rows, page breaks); recording
     them at draw time gives the exact rectangle and the real page index.
     """
+    class Marker(Flowable):
+        def wrap(self, aw, ah):
+            return width, height
 
-    @staticmethod
-    def make(key: str, width: float, height: float, sink: dict):
-        from reportlab.platypus.flowables import Flowable
+        def draw(self):
+            x1, y1 = self.canv.absolutePosition(0, 0)
+            x2, y2 = self.canv.absolutePosition(width, height)
+            sink[key] = Box(self.canv.getPageNumber() - 1, x1, y1, x2, y2)
 
-        class Marker(Flowable):
-            def wrap(self, aw, ah):
-                return width, height
-
-            def draw(self):
-                x1, y1 = self.canv.absolutePosition(0, 0)
-                x2, y2 = self.canv.absolutePosition(width, height)
-                sink[key] = Box(self.canv.getPageNumber() - 1, x1, y1, x2, y2)
-
-        m = Marker()
-        m.width, m.height = width, height
-        return m
+    m = Marker()
+    m.width, m.height = width, height
+    return m
 
 
 def _stamp(label: str):
     """A red, single-framed, bold uppercase stamp (độ khẩn / độ mật, §2.6)."""
-    from reportlab.lib.colors import HexColor
-    from reportlab.platypus.flowables import Flowable
     text = label.strip().upper()
     size = 13
     w = max(_STAMP_WIDTH_MM.get(text, 0) * MM, _width(text, F_BOLD, size) + 6 * MM)
@@ -368,13 +370,11 @@ def _stamp(label: str):
 
 def _para(text: str, style):
     """A Paragraph from plain text (escaped: "&" or "<" in a subject must not break markup)."""
-    from reportlab.platypus import Paragraph
     return Paragraph(escape(text), style)
 
 
 def _rule(width: float, space_before: float = 1, space_after: float = 0):
     """A thin centred line (under the issuing body, the tiêu ngữ, the trích yếu)."""
-    from reportlab.platypus.flowables import HRFlowable
     return HRFlowable(width=width, thickness=0.6, color="black", spaceBefore=space_before,
                       spaceAfter=space_after, hAlign="CENTER")
 
@@ -402,15 +402,14 @@ def _motto_flowables(st: dict) -> list:
 
 def _header(inp: SkeletonInput, st: dict, sink: dict):
     """The two-column head of page 1 as a table, so the number and the date share a row."""
-    from reportlab.platypus import Table, TableStyle
     inner_l, inner_r = HEADER_LEFT_W - 4, HEADER_RIGHT_W - 4
     sample_number = number_field_text(f"1234/{inp.notation}")
     num_w = min(inner_l, _width(sample_number, F_REG, 13) + 8)
     sample_date = format_date_line(inp.place, date(inp.year, 12, 28))
     date_w = min(inner_r, _width(sample_date, F_ITAL, 13) + 8)
     rows = [[_issuer_flowables(inp, st), _motto_flowables(st)],
-            [_Marker.make("number", num_w, 13 * 1.5, sink),
-             _Marker.make("date", date_w, 13 * 1.5, sink)]]
+            [_marker("number", num_w, 13 * 1.5, sink),
+             _marker("date", date_w, 13 * 1.5, sink)]]
     below_left = []
     if inp.is_cong_van and inp.subject.strip():
         below_left.append(_lines_para(_even_wrap(f"V/v {inp.subject.strip()}", F_REG, 12,
@@ -432,7 +431,6 @@ def _header(inp: SkeletonInput, st: dict, sink: dict):
 
 def _title(inp: SkeletonInput, st: dict) -> list:
     """Box 5a: TYPE NAME and the trích yếu, centred bold, a short line under it."""
-    from reportlab.platypus import Spacer
     if inp.is_cong_van:
         return []
     out = [_para(inp.type_name.strip().upper(), st["type"])]
@@ -459,7 +457,6 @@ def _addressees(inp: SkeletonInput) -> list[str]:
 
 def _kinh_gui(inp: SkeletonInput, st: dict) -> list:
     """Box 9a for a công văn: "Kính gửi: X." on one line, or a dashed list beside the label."""
-    from reportlab.platypus import Spacer, Table, TableStyle
     names = _addressees(inp)
     if not inp.is_cong_van or not names:
         return [Spacer(1, 10)] if inp.is_cong_van else []
@@ -516,13 +513,12 @@ def _recipient_lines(inp: SkeletonInput) -> list[str]:
 
 def _signature_block(inp: SkeletonInput, st: dict, sink: dict):
     """Boxes 9b and 7a-7c: Nơi nhận left; authority, title, blank space, name right."""
-    from reportlab.platypus import Table, TableStyle
     left = [_para("Nơi nhận:", st["nn_head"])] + [_para(ln, st["nn"]) for ln in _recipient_lines(inp)]
     right = []
     if inp.authority.strip():
         right.append(_para(inp.authority.strip().upper(), st["sign"]))
     right.append(_para(inp.signer_title.strip().upper(), st["sign"]))
-    right.append(_Marker.make("leader", LEADER_W, LEADER_H, sink))
+    right.append(_marker("leader", LEADER_W, LEADER_H, sink))
     right.append(_para(inp.signer_name.strip(), st["sign"]))
     table = Table([[left, right]], colWidths=[SIGN_LEFT_W, SIGN_RIGHT_W])
     table.setStyle(TableStyle([
@@ -552,7 +548,6 @@ def generate_skeleton(inp: SkeletonInput) -> tuple[bytes, FieldLayout]:
     The last body paragraph and the signature block are kept together so the
     signature never sits alone on a page.
     """
-    from reportlab.platypus import BaseDocTemplate, Frame, KeepTogether, PageTemplate, Spacer
     if not inp.issuing_body.strip() or not inp.signer_name.strip():
         raise ValueError("issuing_body and signer_name are required")
     _register_fonts()
@@ -574,7 +569,7 @@ def generate_skeleton(inp: SkeletonInput) -> tuple[bytes, FieldLayout]:
     doc.build(story)
     leader = sink["leader"]
     layout = FieldLayout(number=sink["number"], date=sink["date"], leader=leader,
-                         seal=_clamp(seal_box(leader), A4_W, A4_H))
+                         seal=_clamp(seal_box(leader)))
     return buf.getvalue(), layout
 
 
@@ -626,8 +621,9 @@ def _page_chunks(page, index: int) -> list[_Line]:
     """Text chunks with their start point and size, via pypdf's visitor.
 
     pypdf reports either whole lines or single words depending on the
-    producer; a chunk holding a newline is split and later parts are
-    dropped into the following line positions by the caller's merge.
+    producer (``_merge_lines`` joins words back into lines). A chunk holding a
+    newline is split; its later parts are placed one line (1.2 em) lower each,
+    an estimate, since pypdf gives only the chunk's start point.
     """
     chunks: list[_Line] = []
 
@@ -687,7 +683,6 @@ def _merge_lines(chunks: list[_Line]) -> list[_Line]:
 
 def _read_lines(pdf: bytes) -> tuple[list[list[_Line]], list[tuple[float, float, float, float]]]:
     """Lines per page and each page's media box (x0, y0, x1, y1); InvalidPdf if unreadable."""
-    from pypdf import PdfReader
     try:
         reader = PdfReader(io.BytesIO(pdf))
         if reader.is_encrypted:
@@ -744,27 +739,37 @@ def _extend(line: _Line, lines: list[_Line], left: bool, right: bool, stop) -> _
     return cur
 
 
-def _find_number(lines: list[_Line], page_w: float) -> _Line | None:
-    """The top-most line of page 1 starting with "Số:" / "Số …/", spread over its row (box 3)."""
-    core = next((ln for ln in lines if _NUMBER_RE.match(ln.text.strip())), None)
+def _in_header(line: _Line, mb: tuple) -> bool:
+    """In the top 40 % of the page: the number and date lines live in the header.
+
+    A body sentence ("… ngày 19 tháng 6 năm 2015 …") must not pass for the date.
+    """
+    return line.y > mb[1] + (mb[3] - mb[1]) * 0.6
+
+
+def _find_number(lines: list[_Line], mb: tuple) -> _Line | None:
+    """The top-most header line of page 1 starting with "Số:" / "Số …/" in the left
+    half, spread over its row (box 3)."""
+    mid = (mb[0] + mb[2]) / 2
+    core = next((ln for ln in lines if _in_header(ln, mb) and ln.x1 < mid
+                 and _NUMBER_RE.match(ln.text.strip())), None)
     if core is None:
         return None
-    mid = page_w / 2
     return _extend(core, lines, left=False, right=True,
                    stop=lambda c: c.x1 > mid or "ngay" in fold(c.text).split())
 
 
-def _find_date(lines: list[_Line], number: _Line | None) -> _Line | None:
-    """The top-most line of page 1 with "ngày … tháng" once its row is joined (box 4)."""
+def _find_date(lines: list[_Line], number: _Line | None, mb: tuple) -> _Line | None:
+    """The top-most header line of page 1 with "ngày … tháng" once its row is joined
+    (box 4). It starts right of 35 % of the width: a full-width line is body text."""
     def not_number(c: _Line) -> bool:
         return number is not None and c.x1 < number.x2 and abs(c.y - number.y) < number.size
 
     for ln in lines:
-        if "ngay" not in fold(ln.text) or (number is not None and ln.x2 <= number.x2
-                                           and abs(ln.y - number.y) < number.size):
+        if not _in_header(ln, mb) or "ngay" not in fold(ln.text) or not_number(ln):
             continue
         full = _extend(ln, lines, left=True, right=True, stop=not_number)
-        if _DATE_RE.search(fold(full.text)):
+        if full.x1 > mb[0] + (mb[2] - mb[0]) * 0.35 and _DATE_RE.search(fold(full.text)):
             return full
     return None
 
@@ -812,10 +817,11 @@ def _number_box(line: _Line, lines: list[_Line], page_w: float) -> Box:
     return Box(line.page, x1, line.y - below, min(x2, page_w - 2), line.y + above)
 
 
-def _date_box(line: _Line, page_w: float, year_hint: int = 2026) -> Box:
+def _date_box(line: _Line, page_w: float) -> Box:
     """Covering the date line, widened symmetrically to hold a full filled-in date."""
     place = line.text.split(",", 1)[0].strip() if "," in line.text else ""
-    sample = format_date_line(place, date(year_hint, 12, 28))
+    year = re.search(r"\b((?:19|20)\d\d)\b", line.text)
+    sample = format_date_line(place, date(int(year.group(1)) if year else 2026, 12, 28))
     need = _width(sample, F_ITAL, line.size) + 6
     half = max(line.x2 - line.x1 + 4, need) / 2
     below, above = _text_h(line.size)
@@ -875,8 +881,8 @@ def detect_layout_with_report(pdf: bytes, signer_name: str | None,
     first, last = pages[0], len(pages) - 1
     report = {}
 
-    num_line = _find_number(first, media[0][2])
-    date_line = _find_date(first, num_line)
+    num_line = _find_number(first, media[0])
+    date_line = _find_date(first, num_line, media[0])
     number = (_number_box(num_line, first, media[0][2]) if num_line
               else _default_number(0, media[0]))
     report["number"] = "found" if num_line else "default"
@@ -890,12 +896,11 @@ def detect_layout_with_report(pdf: bytes, signer_name: str | None,
     else:
         leader = _default_leader(last, pages[last], media[last])
         report["leader"] = "default"
-    mb = media[leader.page]
-    leader = _clamp(leader, mb[2], mb[3])
-    seal = _clamp(seal_box(leader, seal_mm), mb[2], mb[3])
+    leader = _clamp(leader, media[leader.page])
+    seal = _clamp(seal_box(leader, seal_mm), media[leader.page])
     report["seal"] = report["leader"]
-    layout = FieldLayout(number=_clamp(number, media[0][2], media[0][3]),
-                         date=_clamp(dte, media[0][2], media[0][3]), leader=leader, seal=seal)
+    layout = FieldLayout(number=_clamp(number, media[0]), date=_clamp(dte, media[0]),
+                         leader=leader, seal=seal)
     return layout, report
 
 
@@ -924,6 +929,7 @@ class ConversionFailed(Exception):
 
 
 _MAX_DOCX = 50 * 1024 * 1024
+_MAX_XML = 200 * 1024 * 1024
 
 
 def _check_docx(docx: bytes) -> None:
@@ -940,9 +946,14 @@ def _check_docx(docx: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(docx)) as zf:
             if "word/document.xml" not in zf.namelist():
                 raise ConversionFailed(msg_vi, "ZIP without word/document.xml")
-            zf.getinfo("word/document.xml")
-    except zipfile.BadZipFile as exc:
-        raise ConversionFailed(msg_vi, f"not a ZIP file: {exc}") from exc
+            if zf.getinfo("word/document.xml").file_size > _MAX_XML:
+                raise ConversionFailed(msg_vi, "word/document.xml too large (zip bomb?)")
+            with zf.open("word/document.xml") as fh:      # the entry must decompress
+                head = fh.read(4096)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
+        raise ConversionFailed(msg_vi, f"not a readable DOCX: {exc}") from exc
+    if b"<" not in head:
+        raise ConversionFailed(msg_vi, "word/document.xml is not XML")
 
 
 def _soffice() -> str:
@@ -955,13 +966,14 @@ def _soffice() -> str:
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
-    """Kill soffice and its children (oosplash starts soffice.bin): the whole group."""
+    """Kill soffice and its children (oosplash starts soffice.bin): the whole group,
+    then reap it and close its pipes so no zombie or descriptor is left behind."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
     try:
-        proc.wait(timeout=10)
+        proc.communicate(timeout=10)
     except subprocess.TimeoutExpired:
         pass
 
@@ -993,9 +1005,12 @@ def docx_to_pdf(docx: bytes, timeout: float = 120) -> bytes:
         except subprocess.TimeoutExpired:
             _kill_group(proc)
             raise ConversionFailed(
-                f"Chuyển tệp Word sang PDF quá thời gian cho phép ({int(timeout)} giây). "
+                f"Chuyển tệp Word sang PDF quá thời gian cho phép ({timeout:g} giây). "
                 "Vui lòng thử lại hoặc tải lên tệp PDF.",
-                f"soffice timed out after {time.monotonic() - started:.0f}s")
+                f"soffice timed out after {time.monotonic() - started:.1f}s") from None
+        except BaseException:       # interrupted (worker shutdown): leave no soffice behind
+            _kill_group(proc)
+            raise
         result = out / "draft.pdf"
         if proc.returncode != 0 or not result.is_file() or result.stat().st_size == 0:
             detail = (stderr or stdout or b"").decode("utf-8", "replace").strip()[:500]

@@ -221,8 +221,8 @@ def _prepare_source(session: Session, actor: Actor, inputs: DraftInputs, form: D
                     doc_type: DocumentType | None, signer: Staff | None,
                     upload: Upload | None, out: OutgoingDocument | None = None) -> PreparedSource:
     if upload is None:
-        pdf = generate_pdf(session, actor, form, doc_type, signer, out)
-        return _prepared_pdf("generated", "du-thao.pdf", pdf, pdf, signer, generated=True)
+        pdf, layout = _skeleton(session, actor, form, doc_type, signer, out)
+        return _prepared_pdf("generated", "du-thao.pdf", pdf, pdf, signer, layout=layout)
     name = (upload.name or "du-thao").rsplit("/", 1)[-1]
     if _is_docx(name, upload.data):
         if len(upload.data) > inputs.limits.max_bytes:
@@ -237,18 +237,17 @@ def _prepare_source(session: Session, actor: Actor, inputs: DraftInputs, form: D
 
 
 def _prepared_pdf(source: str, name: str, source_bytes: bytes, pdf: bytes,
-                  signer: Staff | None, generated: bool = False,
-                  layout=None) -> PreparedSource:
+                  signer: Staff | None, layout=None) -> PreparedSource:
     """Find where the fields go and add them (refusing signed or broken PDFs)."""
     from signing import fields
     from signing import model as sm
     from workflows import document_layout
-    if layout is None:
-        layout = document_layout.detect_layout(pdf, signer.full_name if signer else None)
-        report = document_layout.detect_layout_report(pdf, signer.full_name if signer else None)
-    else:
-        report = {"number": "generated", "date": "generated", "leader": "generated"}
     try:
+        if layout is None:
+            layout, report = document_layout.detect_layout_with_report(
+                pdf, signer.full_name if signer else None)
+        else:
+            report = {k: "generated" for k in ("number", "date", "leader", "seal")}
         prepared = fields.prepare_fields(pdf, layout)
     except sm.SigningError as exc:
         msg = Msg(f"Tệp “{name}”: {exc.vi}", f"File “{name}”: {exc.en}")
@@ -270,16 +269,10 @@ def _is_docx(name: str, data: bytes) -> bool:
         return False
 
 
-def generate_pdf(session: Session, actor: Actor, form: DraftForm | None,
-                 doc_type: DocumentType | None, signer: Staff | None,
-                 out: OutgoingDocument | None) -> bytes:
-    """Lay out the first page skeleton from the metadata (DOMAIN §2.17)."""
-    return _skeleton(session, actor, form, doc_type, signer, out)[0]
-
-
 def _skeleton(session: Session, actor: Actor, form: DraftForm | None,
               doc_type: DocumentType | None, signer: Staff | None,
               out: OutgoingDocument | None):
+    """Lay out the document from its metadata (DOMAIN §2.17): PDF and field boxes."""
     from workflows import document_layout
     org = session.get(Organization, actor.organization_id)
     dept = session.get(Department, actor.department_id) if actor.department_id else None
