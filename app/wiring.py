@@ -128,3 +128,10 @@ def draft_inputs():
 def signing_inputs():
     from workflows.issuing import SigningInputs
     return SigningInputs(storage=storage(), routing=routing(), signing=signing())
+
+
+def signature_validator():
+    """``pdf bytes -> (status, reports)``: incoming PDFs are validated at registration."""
+    from workflows.issuing import validate_bytes
+    service = signing()
+    return lambda pdf: validate_bytes(service, pdf)

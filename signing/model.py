@@ -101,6 +101,11 @@ class CertificateRejected(SigningError):
 
     code = "certificate_rejected"
 
+    @property
+    def reason(self) -> str | None:
+        """expired | not_yet_valid | revoked | untrusted (passed as ``reason=``)."""
+        return self.extra.get("reason")
+
 
 class TimestampUnavailable(SigningError):
     code = "tsa_unavailable"

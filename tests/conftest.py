@@ -21,7 +21,7 @@ import config
 from app import create_app
 from app.extensions import db
 
-pytest_plugins = ["tests.smtp_fixture"]
+pytest_plugins = ["tests.smtp_fixture", "tests.signing_support"]
 
 RUN_ID = uuid.uuid4().hex[:8]
 DEMO_PASSWORD = "eoffice-demo"

@@ -147,3 +147,55 @@ def load_demo(session: Session, storage: BlobStorage, limits: Limits,
     return {"organization": org.name, "documents_added": added,
             "logins": [(p[0], p[2]) for p in PEOPLE], "password": DEMO_PASSWORD,
             "pin": DEMO_PIN}
+
+
+# --- demo PKI and signing keys (issue 4) --------------------------------------------
+
+SIGNERS = ("giamdoc", "phogiamdoc")  # leaders with personal certificates
+SEAL_TOKEN = "eoffice-seal"          # PKCS#11 token label of the agency key (SoftHSM2 demo)
+
+
+def build_demo_pki(directory, port: int):
+    """The demo agency's PKI (root, issuing CA, TSA, OCSP), clearly marked untrusted."""
+    from signing.pki import PkiInfo, build_pki
+    from pathlib import Path
+    if (Path(directory) / "pki.json").is_file():
+        return PkiInfo.load(directory)
+    people = [(u, name) for u, name, *_rest in PEOPLE if u in SIGNERS]
+    return build_pki(directory, url_prefix=f"http://127.0.0.1:{port}", agency_name=ORG["name"],
+                     people=[(label.replace(".", "-"), name) for label, name in people],
+                     pin=DEMO_PIN, demo=True)
+
+
+def provision_signing(session: Session, storage: BlobStorage, info, pin: str = DEMO_PIN,
+                      seal_token: dict | None = None) -> int:
+    """Give the demo leaders their PKCS#12 keys and the agency its seal key.
+
+    ``seal_token`` (``{"token_label", "key_label"}``) puts the agency key on a
+    PKCS#11 token (SoftHSM2 here, an HSM or the văn thư's USB token in real
+    life); without it the seal is a PKCS#12 file unlocked by the clerk's PIN.
+    Idempotent per run: a credential already present is replaced.
+    """
+    from signing.appearance import demo_seal_png, demo_signature_png
+    from workflows import credentials
+    org = session.scalar(select(Organization).where(Organization.organ_id == DEMO_ORGAN_ID))
+    count = 0
+    for username in SIGNERS:
+        person = directory.find_staff(session, username)
+        label = username.replace(".", "-")
+        if person is None or label not in info.entities:
+            continue
+        credentials.add_pkcs12(session, storage, org.id, person.id, info.p12(label), pin,
+                               image_png=demo_signature_png(person.full_name))
+        count += 1
+    seal_png = demo_seal_png(org.name)
+    if seal_token:
+        credentials.add_pkcs11(session, storage, org.id, None, info.cert_der("seal"),
+                               info.chain_der(), token_label=seal_token["token_label"],
+                               key_label=seal_token.get("key_label", "seal"),
+                               image_png=seal_png)
+    else:
+        credentials.add_pkcs12(session, storage, org.id, None, info.p12("seal"), pin,
+                               image_png=seal_png)
+    session.commit()
+    return count + 1

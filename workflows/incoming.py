@@ -201,13 +201,15 @@ def register_incoming(session: Session, actor: Actor, storage: BlobStorage, limi
                       raw: dict, uploads: list[Upload], *, confirm_duplicate: bool = False,
                       today: date | None = None,
                       idempotency_key: str | None = None,
-                      routing=None) -> Registration:
+                      routing=None, validate=None) -> Registration:
     """Register an incoming document with its files and commit.
 
     With an ``idempotency_key`` already used by this person, nothing new is
     created and the first registration is returned. With ``routing`` (a
     ``workflows.routing.Routing``) the document's route starts in the same
-    transaction: a registered document always has its route.
+    transaction: a registered document always has its route. With
+    ``validate`` (``bytes -> (status, reports)``) every PDF's signatures are
+    validated before the transaction and the result is recorded on its file.
 
     Raises:
         PermissionDenied, InvalidInput, FileRejected, NotFound (register),
@@ -227,12 +229,17 @@ def register_incoming(session: Session, actor: Actor, storage: BlobStorage, limi
     if dups and not confirm_duplicate:
         session.rollback()
         raise _duplicate_error(dups)
+    checks = {id(f): validate(f.pdf) for _u, f in inspected
+              if validate is not None and not f.converted}
     created: list[str] = []
     try:
         created = _store_blobs(session, storage, inspected)
         reg = reg or _default_register(session, actor, form)
         number = registers.take_number(session, reg, form.arrival_date)
         doc = _new_document(actor, form, reg, number, inspected)
+        for (_u, f), row in zip(inspected, doc.files):
+            if id(f) in checks:
+                row.signature_status, row.signature_report = checks[id(f)]
         session.add(doc)
         session.flush()
         if actor.staff_id is not None:

@@ -296,7 +296,7 @@ def issue_outgoing(session: Session, actor: Actor, inputs: SigningInputs, docume
                                        dept.abbreviation if dept else "")
     signed_pdf = inputs.storage.get(out.signed_sha256)
     seal_png = inputs.storage.get(cred.image_sha256) if cred.image_sha256 else None
-    drafts = [f for f in doc.files if f.role == "draft_attachment"]
+    drafts = [f for f in doc.files if f.role == "draft_annex"]
     now = svc.clock()
 
     with svc.open_key(cred, pin, lambda: svc.count_wrong_pin(session, cred.id)) as key:

@@ -138,7 +138,7 @@ def _reply_target(session: Session, actor: Actor, reply_to_id: int | None) -> Do
 
 
 def create_draft(session: Session, actor: Actor, inputs: DraftInputs, raw: dict,
-                 upload: Upload | None) -> Document:
+                 upload: Upload | None, annexes: list[Upload] | tuple = ()) -> Document:
     """Create an outgoing draft with its first version and start its route; commits.
 
     ``upload``: the draft file (PDF or DOCX); without one, ``generate`` in
@@ -154,6 +154,7 @@ def create_draft(session: Session, actor: Actor, inputs: DraftInputs, raw: dict,
                   "Choose a draft file (PDF or DOCX) or let the system lay it out.")
         raise InvalidInput(msg, {"file": msg})
     prepared = _prepare_source(session, actor, inputs, form, doc_type, signer, upload)
+    checked = [inspect_upload(a.name, a.data, inputs.limits, "annexes") for a in annexes]
     created: list[str] = []
     try:
         year = vn_today().year
@@ -180,6 +181,7 @@ def create_draft(session: Session, actor: Actor, inputs: DraftInputs, raw: dict,
         session.flush()
         version, created = _store_version(session, inputs.storage, actor, out, prepared,
                                           note="Bản dự thảo đầu tiên")
+        created += _store_annexes(session, inputs.storage, doc, checked)
         access.grant(session, doc.id, actor.staff_id, reason="drafted")
         audit.record(session, actor_id=actor.staff_id, actor_name=actor.username,
                      action="draft", object_type="document", object_id=doc.id,
@@ -338,6 +340,25 @@ def _store_version(session: Session, storage: BlobStorage, actor: Actor,
     if prepared.page_count:
         out.document.page_count = prepared.page_count
     return version, created
+
+
+def _store_annexes(session: Session, storage: BlobStorage, doc: Document,
+                   checked: list) -> list[str]:
+    """Appendices kept as files of the draft (role ``draft_annex``)."""
+    created = []
+    for pos, f in enumerate(checked):
+        for data in {f.data, f.pdf}:
+            digest, new = storage.put(data)
+            if new:
+                created.append(digest)
+            if session.get(Blob, digest) is None:
+                session.add(Blob(sha256=digest, size=len(data)))
+        doc.files.append(DocumentFile(
+            role="draft_annex", position=pos, name=f.name, media_type=f.media_type,
+            sha256=sha256_hex(f.data), size=len(f.data), page_count=f.page_count,
+            pdf_sha256=sha256_hex(f.pdf)))
+    session.flush()
+    return created
 
 
 def _after_commit(inputs: DraftInputs, version: DraftVersion) -> None:

@@ -10,6 +10,7 @@ never silent), the trust roots used for validation, and the PIN attempt limit.
 from __future__ import annotations
 
 import base64
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,6 +26,11 @@ from archive.models import SigningCredential
 from signing import model as sm
 
 LEVEL_RANK = {level: i for i, level in enumerate(sm.LEVELS)}
+# One PKCS#11 session at a time per process: python-pkcs11 fails to find the
+# token when threads open sessions at once (seen with SoftHSM2), and a USB
+# token signs one request at a time anyway. Other processes are serialised by
+# the token library itself.
+_PKCS11_LOCK = threading.Lock()
 
 
 def refused(exc: sm.SigningError) -> SigningRefused:
@@ -193,11 +199,11 @@ class SigningService:
                 if not self.settings.pkcs11_module:
                     raise Conflict(Msg("Chưa cấu hình thư viện PKCS#11 (EOFFICE_PKCS11_MODULE).",
                                        "No PKCS#11 module configured."))
-                with keys.pkcs11_session(self.settings.pkcs11_module, cred.token_label,
-                                         pin) as p11:
+                with _PKCS11_LOCK, keys.pkcs11_session(self.settings.pkcs11_module,
+                                                       cred.token_label, pin) as p11:
                     signer = keys.pkcs11_signer(p11, cred.key_label,
                                                 cred.cert_label or cred.key_label,
-                                                chain_der=chain_der(cred))
+                                                other_cert_labels=("interm",))
                     yield OpenKey(cred, signer)
                 return
             raise Conflict(Msg(f"Nguồn khóa không hỗ trợ: {cred.source}",

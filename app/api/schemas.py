@@ -46,7 +46,8 @@ def document_json(doc, brief: bool = False) -> dict:
     body.update({
         "files": [{"id": f.id, "name": f.name, "sha256": f.sha256, "size": f.size,
                    "role": f.role, "media_type": f.media_type, "page_count": f.page_count,
-                   "pdf_sha256": f.pdf_sha256} for f in doc.files],
+                   "pdf_sha256": f.pdf_sha256, "signature_status": f.signature_status}
+                  for f in doc.files],
         "created_by": {"id": doc.created_by.id, "username": doc.created_by.username,
                        "full_name": doc.created_by.full_name},
         "created_at": _t(doc.created_at)})

@@ -114,7 +114,8 @@ def register_incoming():
     result = incoming.register_incoming(
         db.session, current_actor(), wiring.storage(), wiring.limits(), metadata, _uploads(),
         confirm_duplicate=metadata.get("confirm_duplicate") in (True, "true", "1", 1),
-        idempotency_key=request.headers.get("Idempotency-Key"), routing=wiring.routing())
+        idempotency_key=request.headers.get("Idempotency-Key"), routing=wiring.routing(),
+        validate=wiring.signature_validator())
     body = document_json(result.document)
     body["duplicates"] = [incoming.summary(d) for d in result.duplicates]
     return jsonify(body), 200 if result.replayed else 201
@@ -250,8 +251,10 @@ def _int_or_none(value):
 def create_outgoing():
     """A draft: multipart ``metadata`` (JSON) + ``file`` (PDF/DOCX), or ``generate``."""
     from workflows import outgoing
+    annexes = [Upload(f.filename, f.read(), "attachment")
+               for f in request.files.getlist("annexes") if f and f.filename]
     doc = outgoing.create_draft(db.session, current_actor(), wiring.draft_inputs(), _metadata(),
-                                _one_upload())
+                                _one_upload(), annexes)
     return jsonify(_outgoing_body(doc.id)), 201
 
 
