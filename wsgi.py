@@ -1,10 +1,12 @@
 """WSGI entry point: ``flask --app wsgi run`` or ``gunicorn wsgi:app``.
 
 On the embedded default (no REDIS_URL) the web process also runs the
-routing clock (timers, reminders, e-mail) in a daemon thread.
+routing clock (timers, reminders, e-mail) in a daemon thread, and, when
+``flask demo`` made one, serves the demo PKI's TSA/OCSP/CRL on 127.0.0.1.
 """
 from app import create_app
-from app.jobs import start_clock_thread
+from app.jobs import start_clock_thread, start_demo_pki
 
 app = create_app()
 start_clock_thread(app)
+start_demo_pki(app)

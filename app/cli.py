@@ -34,6 +34,12 @@ def _org(abbrev_or_id: str) -> Organization:
 
 
 def register(app: Flask) -> None:
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from archive.models import SigningCredential
+
     @app.cli.command("demo")
     def demo():
         """Load the demo agency with its logins and a few documents (idempotent)."""
@@ -46,6 +52,21 @@ def register(app: Flask) -> None:
                    f"“{result['pin']}”):")
         for username, title in result["logins"]:
             click.echo(f"  {username:<16} {title}")
+        _demo_signing(app)
+
+    def _demo_signing(app: Flask) -> None:
+        """The demo PKI (untrusted, marked DEMO) and the signing keys of the demo agency."""
+        from signing.model import SigningError
+        from workflows.demo import build_demo_pki, provision_signing
+        folder = Path(app.config["DATA_DIR"]) / "pki"
+        try:
+            info = build_demo_pki(folder, app.config["DEMO_PKI_PORT"])
+            if not db.session.scalar(select(SigningCredential.id).limit(1)):
+                provision_signing(db.session, wiring.storage(), info)
+        except (OSError, SigningError, ValueError) as exc:
+            click.echo(f"Không tạo được PKI trình diễn: {exc}", err=True)
+            return
+        click.echo(f"PKI trình diễn (KHÔNG dùng thật): {folder}; TSA {info.tsa_url}")
 
     audit_group = click.Group("audit", help="Audit log tools.")
     app.cli.add_command(audit_group)

@@ -131,3 +131,22 @@ def conversion_enqueuer(app: Flask):
         threading.Thread(target=run_conversion, args=(app, version_id),
                          name=f"eoffice-docx-{version_id}", daemon=True).start()
     return enqueue
+
+
+def start_demo_pki(app: Flask):
+    """Serve the demo PKI's TSA, OCSP and CRLs (embedded default, after ``flask demo``).
+
+    Only on 127.0.0.1 and only when the folder exists; a port already taken
+    (another process serves it) is not an error.
+    """
+    from app.wiring import demo_pki
+    from pathlib import Path
+    info = demo_pki(Path(app.config["DATA_DIR"]))
+    if info is None or app.config.get("REDIS_URL"):
+        return None
+    from signing.pki import serve_pki
+    try:
+        return serve_pki(info.directory, port=int(info.url_prefix.rsplit(":", 1)[1]))
+    except OSError:
+        log.warning("demo PKI port busy; assuming it is already served")
+        return None

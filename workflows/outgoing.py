@@ -149,6 +149,10 @@ def create_draft(session: Session, actor: Actor, inputs: DraftInputs, raw: dict,
     doc_type = _doc_type(session, form.document_type)
     signer = _signer(session, actor, form.signer_id)
     reply_to = _reply_target(session, actor, form.reply_to_id)
+    if upload is None and form.generate and signer is None:
+        msg = Msg("Chọn người ký: hệ thống cần tên người ký để tạo khối chữ ký.",
+                  "Choose the signer: the signature block needs the signer's name.")
+        raise InvalidInput(msg, {"signer_id": msg})
     if upload is None and not form.generate:
         msg = Msg("Chọn tệp dự thảo (PDF hoặc DOCX) hoặc để hệ thống tạo văn bản.",
                   "Choose a draft file (PDF or DOCX) or let the system lay it out.")
