@@ -38,6 +38,8 @@ def init_app(app: Flask) -> None:
         workday_end=time.fromisoformat(app.config["WORKDAY_END"]),
         email=smtp is not None))
     outgoing.install(app.extensions["eoffice.routing"])
+    from signing import fonts
+    fonts.configure(data_dir / "fonts")  # 1000-upem copies of the signature fonts
     app.extensions["eoffice.signing"] = SigningService(signing_settings(app, data_dir))
 
 

@@ -29,7 +29,7 @@ from .model import Appearance, Box
 
 __all__ = [
     "VN_TZ", "MM", "iso_vn", "png_dpi", "png_size_mm", "seal_box", "attachment_box",
-    "text_width", "leader_style", "seal_style", "text_style", "attachment_style",
+    "text_width", "image_style", "leader_style", "seal_style", "text_style", "attachment_style",
     "demo_signature_png", "demo_seal_png",
 ]
 
@@ -101,8 +101,6 @@ def text_width(text: str, font_size: float, style: str = "regular") -> float:
     Used to size attachment boxes so nothing is shrunk or cut; ignores
     kerning, which only makes the box a hair wider than needed.
     """
-    from fontTools.ttLib import TTFont
-
     font = _ttfont(style)
     cmap, hmtx = font.getBestCmap(), font["hmtx"]
     units = sum(hmtx[cmap.get(ord(ch), ".notdef")][0] for ch in text)

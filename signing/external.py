@@ -106,7 +106,7 @@ def prepare_external(pdf: bytes, cert_der: bytes, chain_der: list[bytes], field:
     chain = [asn1_x509.Certificate.load(c) for c in chain_der]
     pades.check_certificate(cert, validation_context, intermediates=chain)
     writer = open_writer(pdf)
-    pades._check_target_field(writer, field, new=box is not None)
+    pades.check_target_field(writer, field, new=box is not None)
     meta = pades.signature_metadata(field, "B-T" if level != "B-B" else "B-B", certify, None)
     spec = (signers.SigFieldSpec(field, box=(box.x1, box.y1, box.x2, box.y2), on_page=box.page)
             if box else None)

@@ -155,18 +155,22 @@ def pkcs11_session(module_path: str, token_label: str, pin: str) -> Iterator[obj
 
 
 def pkcs11_signer(session, key_label: str, cert_label: str,
-                  other_cert_labels: Sequence[str] = ()) -> signers.Signer:
+                  other_cert_labels: Sequence[str] = (),
+                  chain_der: Sequence[bytes] = ()) -> signers.Signer:
     """A signer over the key ``key_label`` and certificate ``cert_label`` on the token.
 
-    ``other_cert_labels`` name the CA certificates to embed. Objects are
-    loaded now, so a wrong label fails here and not halfway through signing.
+    The CA certificates to embed come from the token (``other_cert_labels``)
+    or from the caller (``chain_der``, e.g. kept with the credential: many
+    USB tokens hold only the holder's certificate). Objects are loaded now,
+    so a wrong label fails here and not halfway through signing.
     """
     import pkcs11
     from pyhanko.sign.general import SigningError as PyhankoSigningError
     from pyhanko.sign.pkcs11 import PKCS11Signer
 
+    chain = [load_cert(c) for c in chain_der] or None
     signer = PKCS11Signer(session, cert_label=cert_label, key_label=key_label,
-                          other_certs_to_pull=tuple(other_cert_labels))
+                          other_certs_to_pull=tuple(other_cert_labels), ca_chain=chain)
     try:
         signer.signing_cert  # noqa: B018 - forces the object lookup
     except (pkcs11.PKCS11Error, PyhankoSigningError) as exc:

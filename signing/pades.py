@@ -37,7 +37,8 @@ from .pdfio import open_reader, open_writer
 
 __all__ = [
     "FIELD_ATTACHMENT", "SIGNER_KEY_USAGE", "timestamper", "check_tsa", "check_certificate",
-    "check_level", "sign", "sign_leader", "sign_seal", "sign_attachment",
+    "check_level", "check_target_field", "signature_metadata", "translate_errors", "sign",
+    "sign_with_style", "sign_leader", "sign_seal", "sign_attachment",
 ]
 
 FIELD_ATTACHMENT = "SigAgency"
@@ -176,7 +177,7 @@ def sign_with_style(pdf: bytes, signer: signers.Signer, *, field: str, style: Ba
     check_level(level, timestamper, validation_context)
     check_certificate(signer.signing_cert, validation_context, intermediates=_registry_certs(signer))
     writer = open_writer(pdf)
-    _check_target_field(writer, field, new=box is not None)
+    check_target_field(writer, field, new=box is not None)
     meta = signature_metadata(field, level, certify, validation_context, reason=reason)
     spec = sigfields.SigFieldSpec(field, box=(box.x1, box.y1, box.x2, box.y2), on_page=box.page) if box else None
     pdf_signer = signers.PdfSigner(meta, signer, timestamper=timestamper if level != "B-B" else None,
@@ -192,7 +193,7 @@ def _registry_certs(signer: signers.Signer) -> list[asn1_x509.Certificate]:
     return list(registry) if registry is not None else []
 
 
-def _check_target_field(writer, field: str, new: bool) -> None:
+def check_target_field(writer, field: str, new: bool) -> None:
     """An existing field must be an empty signature field; a new name must be free."""
     found = list(sigfields.enumerate_sig_fields(writer, with_name=field))
     if new:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from asn1crypto import x509 as asn1_x509
 from pyhanko.sign.fields import enumerate_sig_fields
@@ -235,8 +234,8 @@ def _report(reader, emb, status, vc, dss_only, trust: TrustSettings,
     kind = _kind(emb)
     cert = status.signing_cert
     report = SignatureReport(
-        field=_safe_name(emb), signer=_display_name(cert), signer_subject=cert.subject.human_friendly,
-        issuer=cert.issuer.human_friendly, serial=format(cert.serial_number, "X"), kind=kind,
+        field=_safe_name(emb), signer=_display_name(cert), signer_subject=_rfc4514(cert, "subject"),
+        issuer=_rfc4514(cert, "issuer"), serial=format(cert.serial_number, "X"), kind=kind,
         chain=_chain_names(status, emb), intact=bool(status.intact), valid=bool(status.valid),
         trusted=bool(status.trusted), coverage=_name(status.coverage),
         modification_level=_name(status.modification_level), docmdp_ok=status.docmdp_ok)
@@ -253,6 +252,16 @@ def _report(reader, emb, status, vc, dss_only, trust: TrustSettings,
 
 def _name(value) -> str:
     return value.name if value is not None else ""
+
+
+def _rfc4514(cert: asn1_x509.Certificate, which: str) -> str:
+    """"CN=…,O=…,C=VN" (RFC 4514); asn1crypto's human form if cryptography refuses."""
+    try:
+        from cryptography import x509 as pyca_x509
+
+        return getattr(pyca_x509.load_der_x509_certificate(cert.dump()), which).rfc4514_string()
+    except Exception:
+        return getattr(cert, which).human_friendly
 
 
 def _display_name(cert: asn1_x509.Certificate) -> str:

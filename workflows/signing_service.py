@@ -203,7 +203,7 @@ class SigningService:
                                                        cred.token_label, pin) as p11:
                     signer = keys.pkcs11_signer(p11, cred.key_label,
                                                 cred.cert_label or cred.key_label,
-                                                other_cert_labels=("interm",))
+                                                chain_der=chain_der(cred))
                     yield OpenKey(cred, signer)
                 return
             raise Conflict(Msg(f"Nguồn khóa không hỗ trợ: {cred.source}",
