@@ -96,7 +96,7 @@ def register_new():
         doc = incoming.register_incoming(
             db.session, actor, wiring.storage(), wiring.limits(), values, uploads,
             confirm_duplicate=values.get("confirm_duplicate") == "1",
-            routing=wiring.routing()).document
+            routing=wiring.routing(), validate=wiring.signature_validator()).document
     except (InvalidInput, DuplicateSuspected, FileRejected) as exc:
         db.session.rollback()
         keep = None if isinstance(exc, FileRejected) else staging.save(uploads, actor.staff_id)
