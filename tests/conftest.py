@@ -23,6 +23,17 @@ from app.extensions import db
 
 pytest_plugins = ["tests.smtp_fixture", "tests.signing_support"]
 
+
+def pytest_configure(config):
+    from tests.signing_support import prepare_softhsm
+    config._eoffice_softhsm = prepare_softhsm()
+
+
+def pytest_unconfigure(config):
+    folder = getattr(config, "_eoffice_softhsm", None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
 RUN_ID = uuid.uuid4().hex[:8]
 DEMO_PASSWORD = "eoffice-demo"
 

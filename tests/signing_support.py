@@ -16,6 +16,25 @@ import pytest
 
 PIN = "123456"
 SO_PIN = "12345678"
+TOKENS = ("eoffice-seal", "unit-seal")  # integration tests; tests/unit/signing
+
+
+def prepare_softhsm() -> Path:
+    """One SoftHSM2 store per test process, with every token the tests use.
+
+    Called from ``pytest_configure``: libsofthsm2 reads SOFTHSM2_CONF and the
+    list of tokens once, when a process first loads it, and never sees a
+    token created later (keys imported later into an existing token are
+    seen). So the tokens exist before any test runs; fixtures import keys.
+    """
+    import tempfile
+    from signing import softhsm
+    folder = Path(tempfile.mkdtemp(prefix="eoffice-softhsm-"))
+    conf = None
+    for label in TOKENS:
+        conf = softhsm.init_token(folder, label, SO_PIN, PIN)
+    os.environ["SOFTHSM2_CONF"] = str(conf)
+    return folder
 
 
 def free_port() -> int:
@@ -45,10 +64,7 @@ def signing_pki(tmp_path_factory):
     port = free_port()
     info = build_demo_pki(folder / "pki", port)
     server = serve_pki(info.directory, port=port)
-    hsm = folder / "softhsm"
-    conf = softhsm.init_token(hsm, SEAL_TOKEN, SO_PIN, PIN)
-    # libsofthsm2 reads SOFTHSM2_CONF when the module is first loaded in this process
-    os.environ["SOFTHSM2_CONF"] = str(conf)
+    conf = Path(os.environ["SOFTHSM2_CONF"])  # token made by prepare_softhsm()
     seal = info.entities["seal"]
     softhsm.import_key(conf, "seal", decrypt_key_pem(info.read(seal.key_pem), PIN),
                        info.cert_der("seal"), {"interm": info.cert_der("interm")}, PIN,

@@ -132,8 +132,7 @@ def sign_outgoing(session: Session, actor: Actor, inputs: SigningInputs, documen
     appearance = leader_appearance(session, inputs.storage, cred, actor.full_name, now)
     from signing import pades
     with svc.open_key(cred, pin, lambda: svc.count_wrong_pin(session, cred.id)) as key:
-        svc.check_certificate(cred)
-        vc = svc.validation_context()
+        vc = svc.validation_context()  # sign_leader refuses an expired/revoked certificate
         signed = svc.sign_at_level("leader", lambda level, ts: pades.sign_leader(
             pdf, key.signer, appearance, level, ts, vc))
     return _complete_sign(session, actor, inputs, out, task, version, cred, signed, note, now)
@@ -300,8 +299,7 @@ def issue_outgoing(session: Session, actor: Actor, inputs: SigningInputs, docume
     now = svc.clock()
 
     with svc.open_key(cred, pin, lambda: svc.count_wrong_pin(session, cred.id)) as key:
-        svc.check_certificate(cred)
-        vc = svc.validation_context()
+        vc = svc.validation_context()  # sign_seal refuses an expired/revoked certificate
 
         def attach(session: Session, doc: Document) -> list[int]:
             reg = pick_register(session, doc.organization_id, issue_date.year,

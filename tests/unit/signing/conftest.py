@@ -27,7 +27,7 @@ from signing.pki import PkiInfo, PkiServer, build_pki, decrypt_key_pem, serve_pk
 from signing.validation import TrustSettings
 
 PIN = "123456"
-HSM_TOKEN = "eoffice-seal"
+HSM_TOKEN = "unit-seal"  # made with the other tokens by tests.signing_support
 HSM_SO_PIN = "87654321"
 AGENCY = "Ủy ban nhân dân tỉnh Bắc Ninh"
 PEOPLE = [("leader", "Nguyễn Văn An"), ("clerk", "Phạm Thị Bình")]
@@ -92,19 +92,13 @@ def signing_env(tmp_path_factory, font_cache) -> SigningEnv:
     pki = build_pki(base / "pki", url_prefix=f"http://127.0.0.1:{port}", agency_name=AGENCY,
                     people=PEOPLE, pin=PIN, demo=True)
     server = serve_pki(base / "pki", port=port)
-    conf = softhsm.init_token(base / "hsm", HSM_TOKEN, HSM_SO_PIN, PIN)
+    conf = Path(os.environ["SOFTHSM2_CONF"])  # tests/conftest.py made the token first
     softhsm.import_key(conf, "seal", decrypt_key_pem(pki.read(pki.entities["seal"].key_pem), PIN),
                        pki.cert_der("seal"), {"interm": pki.cert_der("interm"), "root": pki.root_der()},
                        PIN, "01", token_label=HSM_TOKEN)
-    previous_conf = os.environ.get("SOFTHSM2_CONF")
-    os.environ["SOFTHSM2_CONF"] = str(conf)        # before the first PKCS#11 call of this process
     artefacts = Path(os.environ.get("EOFFICE_TEST_ARTEFACTS") or Path(__file__).resolve().parents[3]
                      / "test-artefacts") / "unit-signing"
     artefacts.mkdir(parents=True, exist_ok=True)
     env = SigningEnv(pki=pki, server=server, hsm_conf=conf, artefacts=artefacts)
     yield env
     server.stop()
-    if previous_conf is None:
-        os.environ.pop("SOFTHSM2_CONF", None)
-    else:
-        os.environ["SOFTHSM2_CONF"] = previous_conf
