@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, Response, jsonify, render_template
+from flask import Blueprint, Response, jsonify, redirect, render_template, url_for
 from flask_login import login_required
 
 from app import wiring
+from app.errors import api_error, status_for
 from app.extensions import db
-from app.security import current_actor
-from archive import directory
-from workflows import inbox, incoming
+from app.security import current_actor, current_language
+from archive import access, directory
+from archive.errors import ArchiveError
+from workflows import inbox, incoming, issuing, outgoing
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -19,8 +21,11 @@ bp = Blueprint("documents", __name__, url_prefix="/documents")
 @login_required
 def show(document_id: int):
     actor = current_actor()
+    if access.get_visible(db.session, actor, document_id).direction == "outgoing":
+        return redirect(url_for("outgoing.show", document_id=document_id))
     doc = incoming.view_document(db.session, actor, document_id)
     return render_template("documents/show.html", doc=doc,
+                           replies=outgoing.replies_to(db.session, actor, doc.id),
                            history=incoming.history(db.session, doc.id),
                            trail=inbox.trail(db.session, actor, doc.id),
                            tasks=inbox.document_tasks(db.session, doc.id),
@@ -39,6 +44,20 @@ def route(document_id: int):
     if view is None:
         return jsonify({"xml": None, "completed": [], "active": [], "returned": []}), 404
     return jsonify(view)
+
+
+@bp.get("/<int:document_id>/signatures.json")
+@login_required
+def signatures(document_id: int):
+    """Every signature in the document's PDFs, validated now (the signature panel)."""
+    try:
+        files = issuing.signature_report(db.session, current_actor(), wiring.signing_inputs(),
+                                         document_id)
+    except ArchiveError as exc:
+        db.session.rollback()
+        return api_error(status_for(exc), exc.code, exc.message.text(current_language()))
+    db.session.rollback()
+    return jsonify({"document_id": document_id, "files": files})
 
 
 def file_response(data: bytes, name: str, media_type: str, inline: bool) -> Response:

@@ -4,7 +4,8 @@
 ``database_url`` fixture, so SQLite and PostgreSQL in turn) in a werkzeug
 server on 127.0.0.1 with a free port, in a background thread, and returns the
 base URL. Unlike the ``app`` fixture it sets no SERVER_NAME: the browser
-talks to ``127.0.0.1:<port>`` and URLs must be built for that host.
+talks to ``127.0.0.1:<port>`` and URLs must be built for that host. A test
+module may override ``live_config`` to pass extra configuration to the app.
 
 Exceptions raised inside the application while serving (HTTP 500) are
 collected in ``live_server.errors``; a test that produced one fails at
@@ -42,9 +43,16 @@ class QuietHandler(WSGIRequestHandler):
 
 
 @pytest.fixture
-def live_server(database_url, tmp_path):
+def live_config() -> dict:
+    """Extra configuration for the live server's app; a test module overrides it
+    (e.g. the test PKI's TSA and trust root for the signing tests)."""
+    return {}
+
+
+@pytest.fixture
+def live_server(database_url, tmp_path, live_config):
     app = create_app(config.TestConfig, SQLALCHEMY_DATABASE_URI=database_url,
-                     DATA_DIR=tmp_path / "data")
+                     DATA_DIR=tmp_path / "data", **live_config)
     errors: list[str] = []
 
     def record(sender, exception, **extra):

@@ -6,6 +6,10 @@
 //        [data-fonts=".../standard_fonts/"] [data-wasm=".../wasm/"] [data-iccs=".../iccs/"]></div>
 // Sets data-state="loading" | "rendered" (first page drawn, data-pages=N) | "error".
 // Pages are drawn lazily as they scroll into view; no inline script, no eval.
+// Each drawn page dispatches "pdfviewer:pagerendered" on the root (bubbles), detail
+// {el, page (1-based), pages, viewport (pdf.js PageViewport at scale 1)}, and keeps
+// data-page on its .pdf-viewer__page and the viewport as el.pdfViewport, so overlays
+// (fieldoverlay.js) can place boxes given in PDF points.
 
 const ZOOM_STEP = 1.25, MIN_ZOOM = 0.25, MAX_ZOOM = 5;
 const MAX_RENDERED = 10;          // canvases kept in memory (far-away pages are released)
@@ -156,8 +160,9 @@ class PdfViewer {
     p.task?.cancel();
     p.width = width;
     const canvas = h("canvas", { className: "pdf-viewer__canvas" });
+    let page;
     try {
-      const page = await this.pdf.getPage(p.num);
+      page = await this.pdf.getPage(p.num);
       if (p.width !== width) return; // superseded while waiting
       const base = page.getViewport({ scale: 1 });
       p.el.style.aspectRatio = `${base.width / base.height}`;
@@ -180,11 +185,20 @@ class PdfViewer {
     if (p.canvas) p.canvas.replaceWith(canvas); else p.el.append(canvas);
     p.canvas = canvas;
     this.remember(p);
+    this.announce(p, page);
     if (this.root.dataset.state !== "rendered") {
       this.root.dataset.pages = String(this.pages.length);
       this.root.dataset.state = "rendered";
       this.root.removeAttribute("aria-busy");
     }
+  }
+
+  announce(p, page) {
+    const viewport = page.getViewport({ scale: 1 });
+    p.el.dataset.page = String(p.num);
+    p.el.pdfViewport = viewport;
+    this.root.dispatchEvent(new CustomEvent("pdfviewer:pagerendered", { bubbles: true,
+      detail: { el: p.el, page: p.num, pages: this.pages.length, viewport } }));
   }
 
   remember(p) {
