@@ -64,7 +64,7 @@ class Config:
     # files (":"-separated); the demo PKI under DATA_DIR/pki adds its root,
     # flagged "thử nghiệm" wherever a signature is shown.
     TSA_FALLBACK = _env_bool("EOFFICE_TSA_FALLBACK", False)
-    SIGN_LEVEL_LEADER = _env("EOFFICE_SIGN_LEVEL_LEADER", "B-T")
+    SIGN_LEVEL_LEADER = _env("EOFFICE_SIGN_LEVEL_LEADER", "B-LT")
     SIGN_LEVEL_SEAL = _env("EOFFICE_SIGN_LEVEL_SEAL", "B-LTA")
     TRUST_ROOTS = [p for p in (_env("EOFFICE_TRUST_ROOTS", "") or "").split(":") if p]
     DEMO_ROOTS: list = []

@@ -42,7 +42,7 @@ def refused(exc: sm.SigningError) -> SigningRefused:
 class SigningSettings:
     tsa_url: str | None = None
     tsa_fallback: bool = False          # TSA down: sign B-B (recorded) instead of refusing
-    leader_level: str = "B-T"
+    leader_level: str = "B-LT"
     seal_level: str = "B-LTA"
     trust_roots: tuple[bytes, ...] = ()  # DER
     demo_roots: tuple[bytes, ...] = ()   # DER: trusted here, flagged "thử nghiệm"

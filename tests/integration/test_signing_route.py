@@ -104,6 +104,13 @@ def test_the_full_outgoing_route_issues_a_document_valid_for_pyhanko_and_pdfsig(
         SignatureRecord.document_id == doc.id).order_by(SignatureRecord.id)).all()
     assert [(r.kind, r.source) for r in records] == [("leader", "pkcs12"), ("seal", "pkcs11")]
 
+    # long-term: the archive timestamp covers both signatures' revocation data, so
+    # both validate OFFLINE (ETSI EN 319 102-1, no network)
+    from signing.validation import ades_lta_offline
+    issued_pdf = wiring.storage().get(out.issued_sha256)
+    assert ades_lta_offline(issued_pdf, wiring.signing().trust()) == ["PASSED", "PASSED"]
+    assert leader["level"] in ("B-LT", "B-LTA")
+
     # the independent validator agrees
     from tests.unit.signing.pdfsig import pdfsig_report
     issued = wiring.storage().get(out.issued_sha256)
@@ -201,7 +208,7 @@ def test_tsa_down_refuses_unless_the_agency_allows_b_b_and_then_it_is_recorded(r
     service.settings = replace(service.settings, tsa_fallback=True)
     sign(doc)
     rec = db.session.scalar(select(SignatureRecord).where(SignatureRecord.document_id == doc.id))
-    assert rec.level == "B-B" and rec.requested_level == "B-T" and rec.fallback_reason
+    assert rec.level == "B-B" and rec.requested_level == "B-LT" and rec.fallback_reason
 
 
 def test_a_failed_seal_gives_the_number_back_and_numbers_stay_gap_free(routing):
