@@ -40,7 +40,7 @@ STATUS_BY_CODE = {"04": "assigned", "05": "in_progress", "06": "done"}
 STATUS_ORDER = ["registered", "assigned", "in_progress", "done"]
 # Task data copied to the inbox row, so the form can show earlier decisions.
 CONTEXT_KEYS = ("route", "lead_department_id", "support_department_ids", "fyi_staff_ids",
-                "deadline", "specialist_id", "specialist_deadline", "support_department",
+                "signer_id", "deadline", "specialist_id", "specialist_deadline", "support_department",
                 "note", "decision", "result")
 
 
