@@ -116,6 +116,115 @@ EN = {
  'Quy trình bị lỗi': 'Failed routes', 'Văn bản': 'Document',
  'Bắt đầu quy trình': 'Route started', 'Quy trình lỗi': 'Route failed',
  'Đổi trạng thái': 'Status changed', 'Xử lý bước': 'Step completed',
+ # Outgoing documents (văn bản đi): drafts, approvals, digital signatures, issuing
+ 'Văn bản đi': 'Outgoing documents', 'Dự thảo': 'Draft', 'Đã ký, chờ cấp số': 'Signed, awaiting number',
+ 'Đã cấp số, chờ phát hành': 'Numbered, awaiting dispatch', 'Đã phát hành': 'Dispatched',
+ 'Đã lưu': 'Filed', 'PDF tải lên': 'Uploaded PDF', 'DOCX tải lên': 'Uploaded DOCX',
+ 'Hệ thống tạo': 'System-generated', 'Duyệt nội dung': 'Content approval',
+ 'Kiểm tra thể thức': 'Form and layout check', 'Duyệt ký': 'Signing approval',
+ 'Đã tạo dự thảo “%(subject)s”. Hãy kiểm tra bản PDF rồi trình duyệt.':
+     'Draft “%(subject)s” created. Check the PDF, then submit it for approval.',
+ 'Bản đã ban hành': 'Issued version', 'Bản đã ký, chờ cấp số': 'Signed version, awaiting number',
+ 'Dự thảo, phiên bản %(n)s': 'Draft, version %(n)s',
+ 'Chọn tệp dự thảo mới (PDF hoặc DOCX).': 'Choose the new draft file (PDF or DOCX).',
+ 'Đã tải lên phiên bản %(n)s. Các phê duyệt trước hết hiệu lực.':
+     'Version %(n)s uploaded. Earlier approvals are no longer valid.',
+ 'Đã ký số văn bản. Văn bản được chuyển văn thư cấp số, phát hành.':
+     'Document signed. It has gone to the clerk for numbering and dispatch.',
+ 'Ngày ban hành không hợp lệ (định dạng YYYY-MM-DD).': 'Invalid issue date (format YYYY-MM-DD).',
+ 'Đã cấp số %(number)s và ký số cơ quan.':
+     'Number %(number)s issued and agency signature (seal) applied.',
+ 'Văn bản trả lời': 'Replies', 'Chưa có văn bản trả lời.': 'No replies yet.',
+ 'Soạn văn bản trả lời': 'Draft a reply', 'Chữ ký số': 'Digital signatures',
+ 'Cần bật JavaScript để kiểm tra chữ ký số.': 'JavaScript is needed to check digital signatures.',
+ 'Trình dự thảo': 'Draft submission', 'Ký số': 'Sign',
+ 'Cấp số, ký số cơ quan': 'Issue number, agency signature (seal)', 'Phát hành': 'Dispatch',
+ 'Quá trình xử lý văn bản đi': 'Outgoing document handling',
+ 'Danh sách văn bản đi': 'Outgoing document lists', 'Sổ văn bản đi': 'Outgoing register',
+ 'Soạn văn bản đi': 'Draft an outgoing document', 'Năm': 'Year', 'Ngày ban hành': 'Issue date',
+ 'Nơi nhận': 'Recipients', 'Chưa có văn bản nào được cấp số.': 'No numbered documents yet.',
+ 'Loại': 'Type', 'Người soạn': 'Drafter', 'Bước hiện tại': 'Current step',
+ 'Chưa có dự thảo nào.': 'No drafts yet.',
+ 'Trả lời văn bản đến số': 'Reply to incoming document no.',
+ 'Ví dụ: Về việc tổ chức Lễ hội Hoa Ban năm 2026':
+     'Example: On organising the 2026 Hoa Ban Festival',
+ 'Mỗi nơi nhận một dòng. Dòng “- Lưu: VT, …” được thêm tự động.':
+     'One recipient per line. The line “- Lưu: VT, …” is added automatically.',
+ 'Mặc định: VT và đơn vị soạn thảo, ví dụ “VT, QLVH”.':
+     'Default: VT and the drafting department, for example “VT, QLVH”.',
+ 'Lãnh đạo ký': 'Signing leader', 'chọn khi trình': 'choose when submitting',
+ 'Thẩm quyền ký': 'Signing authority',
+ 'Ký thay, thay mặt… chức vụ': 'Title signed for / on behalf of',
+ 'Sau KT., TM., TL., Q., TUQ.: ví dụ “GIÁM ĐỐC”.':
+     'After KT., TM., TL., Q., TUQ.: for example “GIÁM ĐỐC”.',
+ 'Ví dụ “PHÓ GIÁM ĐỐC”; để trống: lấy chức vụ của lãnh đạo.':
+     "Example: “PHÓ GIÁM ĐỐC”; leave empty to use the leader's title.",
+ 'Nội dung dự thảo': 'Draft content', 'Cách tạo dự thảo': 'How to create the draft',
+ 'Hệ thống tạo văn bản': 'Generate the document',
+ 'Tải lên tệp dự thảo (PDF, DOCX)': 'Upload a draft file (PDF, DOCX)', 'Nội dung': 'Body text',
+ 'Các đoạn cách nhau bởi một dòng trống. Hệ thống trình bày quốc hiệu, tên cơ quan, số, ngày, chữ ký và nơi nhận theo Nghị định 30/2020/NĐ-CP.':
+     'Separate paragraphs with a blank line. The system lays out the national heading, '
+     'agency name, number, date, signature and recipients according to Decree 30/2020/NĐ-CP.',
+ 'Tệp dự thảo': 'Draft file', 'Vui lòng chọn lại tệp.': 'Please choose the file again.',
+ 'Để sẵn chỗ cho số, ngày và chữ ký; hệ thống tự tìm vị trí và hiển thị trên trang văn bản.':
+     'Leave space for the number, date and signature; the system finds their positions '
+     'and shows them on the document page.',
+ 'Tạo dự thảo': 'Create draft', 'Hủy': 'Cancel',
+ 'Phiên bản hiện tại chưa được duyệt đủ nội dung và thể thức (dự thảo đã thay đổi sau khi duyệt): chưa thể ký. Hãy trả lại để duyệt lại.':
+     'The current version lacks content or form and layout approval (the draft changed '
+     'after approval): it cannot be signed yet. Send it back to be approved again.',
+ 'Bạn duyệt và ký số': 'You approve and sign', 'phiên bản %(n)s': 'version %(n)s',
+ 'nội dung đã duyệt bởi': 'content approved by',
+ 'thể thức đã kiểm tra bởi': 'form and layout checked by',
+ 'Mã PIN của khóa ký số': 'Signing key PIN', 'Ý kiến (không bắt buộc)': 'Comment (optional)',
+ 'Không ký: trả lại dự thảo (ghi rõ lý do)': 'Do not sign: send the draft back (give the reason)',
+ 'Một thao tác: lấy số tiếp theo trong sổ, điền số và ngày vào bản lãnh đạo đã ký, ký số cơ quan (dấu) và ký số các tệp kèm theo.':
+     'One action: takes the next number in the register, fills the number and date into '
+     'the version signed by the leader, applies the agency signature (seal) and signs '
+     'the attachments.',
+ 'Tự chọn theo năm, loại và độ mật': 'Automatic (by year, type and confidentiality)',
+ 'Mã PIN chữ ký số cơ quan': 'Agency signature PIN',
+ 'Cấp số và ký số cơ quan': 'Issue number and apply agency signature (seal)',
+ 'Không cấp số: trả lại (ghi rõ lý do)': 'Do not issue a number: send back (give the reason)',
+ 'Xử lý bước “%(name)s”': 'Handle step “%(name)s”',
+ 'Không có bước nào đang chờ xử lý.': 'No step is waiting to be handled.',
+ 'Chưa cấp số': 'Not numbered yet', 'Đơn vị soạn thảo': 'Drafting department',
+ 'Người soạn thảo': 'Drafter', 'Ký lúc': 'Signed at', 'Cấp số lúc': 'Numbered at',
+ 'Phát hành lúc': 'Dispatched at', 'Tệp đã ban hành': 'Issued files', 'Mở tệp PDF': 'Open the PDF',
+ 'Hiện vị trí số, ngày và chữ ký': 'Show number, date and signature positions',
+ 'Chữ ký lãnh đạo': "Leader's signature", 'Dấu, chữ ký cơ quan': 'Agency seal and signature',
+ 'Phiên bản %(n)s đang được chuyển từ DOCX sang PDF; tải lại trang sau ít phút.':
+     'Version %(n)s is being converted from DOCX to PDF; reload the page in a few minutes.',
+ 'Không chuyển được phiên bản %(n)s sang PDF': 'Version %(n)s could not be converted to PDF',
+ 'Hãy tải lên phiên bản mới.': 'Please upload a new version.',
+ 'Văn bản chưa được ký số.': 'The document is not digitally signed yet.',
+ 'Các phiên bản dự thảo': 'Draft versions', 'Người tạo, thời gian': 'Created by, time',
+ 'Hiện hành': 'Current', 'Đã ký': 'Signed', 'đang chuyển đổi': 'converting',
+ 'chuyển đổi lỗi': 'conversion failed', 'Tệp gốc': 'Source file',
+ 'Tải lên phiên bản mới': 'Upload a new version',
+ 'Tệp dự thảo (PDF hoặc DOCX)': 'Draft file (PDF or DOCX)', 'Nội dung sửa đổi': 'Changes made',
+ 'Phiên bản mới làm các phê duyệt đã có hết hiệu lực: dự thảo phải được duyệt lại.':
+     'A new version voids the existing approvals: the draft must be approved again.',
+ 'Phê duyệt': 'Approvals', 'phiên bản': 'version',
+ 'hết hiệu lực (dự thảo đã thay đổi)': 'void (the draft has changed)',
+ 'Chưa có phê duyệt.': 'No approvals yet.', 'Lịch sử': 'History', 'Phiên bản mới': 'New version',
+ 'Chuyển DOCX sang PDF': 'DOCX converted to PDF',
+ 'Kiểm tra bản PDF của dự thảo (vị trí số, ngày, chữ ký) trên':
+     'Check the PDF of the draft (number, date and signature positions) on the',
+ 'trang văn bản': 'document page',
+ 'sửa bằng cách tải lên phiên bản mới ở đó.': 'make corrections by uploading a new version there.',
+ 'giữ như đã chọn': 'keep as chosen', 'Ý kiến trình': 'Submission note',
+ 'Xem dự thảo và các phiên bản': 'View the draft and its versions',
+ 'Đạt thể thức, trình ký': 'Form and layout OK, submit for signing',
+ 'Trả lại người soạn thảo': 'Send back to the drafter', 'Mở trang ký số': 'Open the signing page',
+ 'Mở trang cấp số, ký số cơ quan': 'Open the numbering and agency signature page',
+ 'Ký số và cấp số chỉ thực hiện trên trang văn bản. Ở đây chỉ trả lại dự thảo.':
+     'Signing and numbering are done only on the document page. Here you can only send '
+     'the draft back.',
+ 'Lý do trả lại': 'Reason for sending back',
+ 'Xác nhận đã gửi văn bản tới các nơi nhận': 'Confirm the document was sent to the recipients',
+ 'Ghi chú phát hành': 'Dispatch notes', 'Trình duyệt': 'Submit for approval',
+ 'Xác nhận đã phát hành': 'Confirm dispatch',
 }
 
 if __name__ == "__main__":
