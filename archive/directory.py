@@ -335,3 +335,12 @@ def seed_document_types(session: Session) -> None:
         if code not in existing:
             session.add(DocumentType(code=code, name=name, abbreviation=abbrev, position=pos))
     session.flush()
+
+
+def active_with_role(session: Session, organization_id: int, staff_id, role: str) -> Staff | None:
+    """The active person of the organisation holding ``role``, or None."""
+    person = session.get(Staff, staff_id) if staff_id is not None else None
+    if (person is None or person.organization_id != organization_id or not person.active
+            or role not in person.roles):
+        return None
+    return person

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Protocol
 
-__all__ = ["BlobStorage", "FilesystemBlobStorage", "sha256_hex"]
+__all__ = ["BlobStorage", "FilesystemBlobStorage", "sha256_hex", "store"]
 
 
 def sha256_hex(data: bytes) -> str:
@@ -71,3 +71,16 @@ class FilesystemBlobStorage:
             self.path(sha256).unlink()
         except FileNotFoundError:
             pass
+
+
+def store(session, storage: "BlobStorage", data: bytes) -> tuple[str, bool]:
+    """Write the bytes and make sure their ``blobs`` row exists; the caller commits.
+
+    Returns the digest and whether the bytes are new on disk (so a failed
+    transaction can discard what it alone wrote).
+    """
+    from archive.models import Blob
+    digest, new = storage.put(data)
+    if session.get(Blob, digest) is None:
+        session.add(Blob(sha256=digest, size=len(data)))
+    return digest, new

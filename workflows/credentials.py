@@ -17,8 +17,8 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from archive.errors import InvalidInput, Msg
-from archive.models import Blob, SigningCredential
-from archive.storage import BlobStorage
+from archive.models import SigningCredential
+from archive.storage import BlobStorage, store
 
 SOURCES = ("pkcs12", "pkcs11", "external")
 
@@ -36,10 +36,7 @@ def _image(session: Session, storage: BlobStorage, png: bytes | None) -> str | N
         msg = Msg("Ảnh chữ ký/con dấu phải là tệp PNG nền trong suốt.",
                   "The signature/seal image must be a transparent PNG.")
         raise InvalidInput(msg, {"image": msg})
-    digest, _new = storage.put(png)
-    if session.get(Blob, digest) is None:
-        session.add(Blob(sha256=digest, size=len(png)))
-    return digest
+    return store(session, storage, png)[0]
 
 
 def _replace(session: Session, organization_id: int, purpose: str,

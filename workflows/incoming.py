@@ -22,7 +22,7 @@ from archive.identity import Actor
 from archive.inspection import InspectedFile, Limits, inspect_upload
 from archive.models import (Blob, Document, DocumentFile, DocumentType, IdempotencyRecord,
                             Register)
-from archive.storage import BlobStorage, sha256_hex
+from archive.storage import BlobStorage, sha256_hex, store
 from workflows.incoming_form import IncomingForm, parse_form
 from archive.text import fold, squash
 
@@ -148,11 +148,9 @@ def _store_blobs(session: Session, storage: BlobStorage,
     created = []
     for _u, f in inspected:
         for data in {f.data, f.pdf}:
-            digest, new = storage.put(data)
+            digest, new = store(session, storage, data)
             if new:
                 created.append(digest)
-            if session.get(Blob, digest) is None:
-                session.add(Blob(sha256=digest, size=len(data)))
     return created
 
 
@@ -257,14 +255,14 @@ def register_incoming(session: Session, actor: Actor, storage: BlobStorage, limi
         session.commit()
     except IntegrityError:
         session.rollback()
-        _discard_unreferenced(session, storage, created)
+        discard_unreferenced(session, storage, created)
         earlier = _replay(session, actor, idempotency_key)
         if earlier:  # the same key won a race a moment ago
             return earlier
         raise
     except BaseException:
         session.rollback()
-        _discard_unreferenced(session, storage, created)
+        discard_unreferenced(session, storage, created)
         raise
     return Registration(doc, dups)
 
@@ -287,7 +285,7 @@ def attach_files(session: Session, storage: BlobStorage, limits: Limits, doc: Do
     return [f.id for f in added]
 
 
-def _discard_unreferenced(session: Session, storage: BlobStorage, digests: list[str]) -> None:
+def discard_unreferenced(session: Session, storage: BlobStorage, digests: list[str]) -> None:
     for digest in digests:
         try:
             still_used = session.get(Blob, digest) is not None

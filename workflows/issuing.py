@@ -26,15 +26,16 @@ from sqlalchemy.orm import Session
 from archive import access, audit, registers
 from archive.errors import Conflict, InvalidInput, Msg, NotFound, PermissionDenied
 from archive.identity import Actor
-from archive.models import (Blob, Department, Document, DocumentFile, DocumentType,
+from archive.models import (Department, Document, DocumentFile, DocumentType,
                             DraftApproval, DraftVersion, Organization, OutgoingDocument,
                             PendingSignature, Register, SignatureRecord, SigningCredential, Task)
-from archive.storage import BlobStorage, sha256_hex
+from archive.storage import BlobStorage, store
 from archive.text import squash
 from signing import model as sm
 from workflows import outgoing
+from workflows.incoming import vn_today
 from workflows.routing import Routing, can_work
-from workflows.signing_service import (Signed, SigningRefused, SigningService, chain_der,
+from workflows.signing_service import (Signed, SigningService, chain_der,
                                        refused)
 
 VN_TZ = timezone(timedelta(hours=7))
@@ -73,13 +74,6 @@ def _signable(session: Session, out: OutgoingDocument,
     if "content" not in have or "form" not in have:
         raise Conflict(outgoing.CHANGED_AFTER_APPROVAL)
     return version
-
-
-def _store(session: Session, storage: BlobStorage, data: bytes) -> str:
-    digest, _new = storage.put(data)
-    if session.get(Blob, digest) is None:
-        session.add(Blob(sha256=digest, size=len(data)))
-    return digest
 
 
 def _vn(moment: datetime) -> datetime:
@@ -147,7 +141,7 @@ def _complete_sign(session: Session, actor: Actor, inputs: SigningInputs,
         session.refresh(out)
         if out.current_version_id != version.id:  # changed while the key was busy
             raise Conflict(CHANGED_WHILE_SIGNING)
-        digest = _store(session, inputs.storage, signed.data)
+        digest = store(session, inputs.storage, signed.data)[0]
         out.signed_sha256, out.signed_version_id, out.signed_at = digest, version.id, now
         doc.signer_name = actor.full_name
         session.add(DraftApproval(document_id=doc.id, version_id=version.id, kind="sign",
@@ -284,7 +278,7 @@ def issue_outgoing(session: Session, actor: Actor, inputs: SigningInputs, docume
     if not out.signed_sha256:
         raise Conflict(Msg("Văn bản chưa có chữ ký của người có thẩm quyền.",
                            "The competent person has not signed yet."))
-    issue_date = issue_date or outgoing.today()
+    issue_date = issue_date or vn_today()
     svc = inputs.signing
     cred = svc.agency_credential(session, actor.organization_id)
     doc = out.document
@@ -348,7 +342,7 @@ def _add_file(session: Session, storage: BlobStorage, doc: Document, role: str, 
               data: bytes) -> DocumentFile:
     from pypdf import PdfReader
     from io import BytesIO
-    digest = _store(session, storage, data)
+    digest = store(session, storage, data)[0]
     row = DocumentFile(role=role, position=len(doc.files), name=name,
                        media_type="application/pdf", sha256=digest, size=len(data),
                        page_count=len(PdfReader(BytesIO(data)).pages), pdf_sha256=digest)

@@ -16,22 +16,21 @@ from __future__ import annotations
 
 import zipfile
 from dataclasses import dataclass
-from datetime import date
 from io import BytesIO
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from archive import access, audit, registers
+from archive import access, audit, directory, registers
 from archive.errors import Conflict, FileRejected, InvalidInput, Msg, NotFound, PermissionDenied
 from archive.identity import Actor
 from archive.inspection import Limits, inspect_upload
-from archive.models import (Blob, Department, Document, DocumentFile, DocumentType,
+from archive.models import (Department, Document, DocumentFile, DocumentType,
                             DraftApproval, DraftVersion, Organization, OutgoingDocument, Staff,
                             Task)
-from archive.storage import BlobStorage, sha256_hex
+from archive.storage import BlobStorage, sha256_hex, store
 from archive.text import fold
-from workflows.incoming import Upload, vn_today
+from workflows.incoming import Upload, discard_unreferenced, vn_today
 from workflows.outgoing_form import DraftForm, parse_draft
 from workflows.routing import Routing, can_work
 from workflows.route_forms import StepInput
@@ -115,9 +114,8 @@ def _doc_type(session: Session, code: str) -> DocumentType:
 def _signer(session: Session, actor: Actor, signer_id: int | None) -> Staff | None:
     if signer_id is None:
         return None
-    person = session.get(Staff, signer_id)
-    if (person is None or person.organization_id != actor.organization_id or not person.active
-            or "leader" not in person.roles):
+    person = directory.active_with_role(session, actor.organization_id, signer_id, "leader")
+    if person is None:
         msg = Msg("Người ký phải là lãnh đạo của cơ quan.", "The signer must be a leader.")
         raise InvalidInput(msg, {"signer_id": msg})
     return person
@@ -197,7 +195,7 @@ def create_draft(session: Session, actor: Actor, inputs: DraftInputs, raw: dict,
         session.commit()
     except BaseException:
         session.rollback()
-        _discard(inputs.storage, session, created)
+        discard_unreferenced(session, inputs.storage, created)
         raise
     _after_commit(inputs, version)
     return doc
@@ -323,11 +321,9 @@ def _store_version(session: Session, storage: BlobStorage, actor: Actor,
                    note: str | None) -> tuple[DraftVersion, list[str]]:
     created = []
     for data in filter(None, {prepared.source_bytes, prepared.pdf}):
-        digest, new = storage.put(data)
+        digest, new = store(session, storage, data)
         if new:
             created.append(digest)
-        if session.get(Blob, digest) is None:
-            session.add(Blob(sha256=digest, size=len(data)))
     number = (session.scalar(select(func.max(DraftVersion.number)).where(
         DraftVersion.document_id == out.document_id)) or 0) + 1
     version = DraftVersion(
@@ -352,11 +348,9 @@ def _store_annexes(session: Session, storage: BlobStorage, doc: Document,
     created = []
     for pos, f in enumerate(checked):
         for data in {f.data, f.pdf}:
-            digest, new = storage.put(data)
+            digest, new = store(session, storage, data)
             if new:
                 created.append(digest)
-            if session.get(Blob, digest) is None:
-                session.add(Blob(sha256=digest, size=len(data)))
         doc.files.append(DocumentFile(
             role="draft_annex", position=pos, name=f.name, media_type=f.media_type,
             sha256=sha256_hex(f.data), size=len(f.data), page_count=f.page_count,
@@ -368,12 +362,6 @@ def _store_annexes(session: Session, storage: BlobStorage, doc: Document,
 def _after_commit(inputs: DraftInputs, version: DraftVersion) -> None:
     if version.status == "converting" and inputs.convert_later is not None:
         inputs.convert_later(version.id)
-
-
-def _discard(storage: BlobStorage, session: Session, digests: list[str]) -> None:
-    for digest in digests:
-        if session.get(Blob, digest) is None:
-            storage.discard(digest)
 
 
 def may_edit(session: Session, actor: Actor, out: OutgoingDocument) -> bool:
@@ -428,7 +416,7 @@ def add_version(session: Session, actor: Actor, inputs: DraftInputs, document_id
         session.commit()
     except BaseException:
         session.rollback()
-        _discard(inputs.storage, session, created)
+        discard_unreferenced(session, inputs.storage, created)
         raise
     _after_commit(inputs, version)
     return version
@@ -462,9 +450,7 @@ def convert_version(session: Session, storage: BlobStorage, version_id: int) -> 
         version.status, version.error = "failed", exc.message.vi[:500]
         session.commit()
         return version
-    digest, _new = storage.put(prepared.pdf)
-    if session.get(Blob, digest) is None:
-        session.add(Blob(sha256=digest, size=len(prepared.pdf)))
+    digest, _new = store(session, storage, prepared.pdf)
     version.pdf_sha256, version.status = digest, "ready"
     version.layout, version.layout_report = prepared.layout, prepared.layout_report
     version.page_count = prepared.page_count
@@ -585,11 +571,47 @@ def list_outgoing(session: Session, actor: Actor, scope: str = "all", page: int 
     return rows, total
 
 
-def today() -> date:
-    return vn_today()
+# --- files of a draft, and the state of listed drafts (read-only) ---------------------------
+
+NO_FILE = Msg("Không tìm thấy tệp.", "File not found.")
 
 
-__all__ = ["OUTGOING", "DraftInputs", "create_draft", "add_version", "convert_version",
-           "get_outgoing", "versions", "approvals", "current_approvals", "replies_to",
-           "install", "list_outgoing", "build_notation", "may_edit", "open_task", "Upload",
-           "Document", "DocumentFile"]
+def open_version(session: Session, actor: Actor, storage: BlobStorage, document_id: int,
+                 version_id: int, source: bool = False) -> tuple[DraftVersion, bytes]:
+    """The prepared PDF (or, with ``source``, the file the drafter gave) of a version."""
+    out = get_outgoing(session, actor, document_id)
+    version = session.get(DraftVersion, version_id)
+    if version is None or version.document_id != out.document_id:
+        raise NotFound(NO_FILE)
+    digest = version.source_sha256 if source else version.pdf_sha256
+    if not digest:
+        raise NotFound(Msg("Phiên bản này chưa có bản PDF.", "This version has no PDF yet."))
+    return version, storage.get(digest)
+
+
+def open_signed(session: Session, actor: Actor, storage: BlobStorage,
+                document_id: int) -> tuple[OutgoingDocument, bytes]:
+    """The PDF the leader signed (before the number, the date and the seal)."""
+    out = get_outgoing(session, actor, document_id)
+    if not out.signed_sha256:
+        raise NotFound(Msg("Văn bản chưa được ký.", "The document is not signed yet."))
+    return out, storage.get(out.signed_sha256)
+
+
+@dataclass
+class RowState:
+    out: OutgoingDocument | None
+    task: Task | None
+
+
+def row_states(session: Session, document_ids: list[int]) -> dict[int, RowState]:
+    """The outgoing record and the current step of each listed document (two queries)."""
+    if not document_ids:
+        return {}
+    outs = {o.document_id: o for o in session.scalars(select(OutgoingDocument).where(
+        OutgoingDocument.document_id.in_(document_ids)))}
+    tasks: dict[int, Task] = {}
+    for t in session.scalars(select(Task).where(Task.document_id.in_(document_ids),
+                                                Task.status == "ready").order_by(Task.id)):
+        tasks[t.document_id] = t  # the latest ready step
+    return {i: RowState(outs.get(i), tasks.get(i)) for i in document_ids}

@@ -14,6 +14,7 @@ from typing import Any, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from archive import directory
 from archive.calendar import WorkCalendar
 from archive.errors import InvalidInput, Msg
 from archive.models import Department, Document, Staff
@@ -339,9 +340,7 @@ def _draft(ctx: FormContext, raw: Mapping, errors: _Errors) -> StepInput:
     data: dict[str, Any] = {"decision": "submit", "note": note or ""}
     signer = _int(raw, "signer_id", errors)
     if signer is not None:
-        person = ctx.session.get(Staff, signer)
-        if (person is None or person.organization_id != ctx.organization_id
-                or not person.active or "leader" not in person.roles):
+        if directory.active_with_role(ctx.session, ctx.organization_id, signer, "leader") is None:
             errors.add("signer_id", "Người ký phải là lãnh đạo của cơ quan.",
                        "The signer must be a leader of the agency.")
         else:

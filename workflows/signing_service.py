@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Iterator
 
@@ -20,12 +20,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from archive.db import utcnow
-from archive.errors import (Conflict, InvalidInput, Msg, NotFound, PermissionDenied,
-                            SigningRefused)
+from archive.errors import (Conflict, InvalidInput, Msg, NotFound, SigningRefused)
 from archive.models import SigningCredential
 from signing import model as sm
 
-LEVEL_RANK = {level: i for i, level in enumerate(sm.LEVELS)}
 # One PKCS#11 session at a time per process: python-pkcs11 fails to find the
 # token when threads open sessions at once (seen with SoftHSM2), and a USB
 # token signs one request at a time anyway. Other processes are serialised by
@@ -69,7 +67,6 @@ class OpenKey:
 
     credential: SigningCredential
     signer: object
-    extra: dict = field(default_factory=dict)
 
 
 class SigningService:
@@ -235,11 +232,6 @@ class SigningService:
     @staticmethod
     def reset_attempts(cred: SigningCredential) -> None:
         cred.failed_attempts, cred.locked_until = 0, None
-
-
-def require_role(actor, role: str, vi: str, en: str) -> None:
-    if not actor.has(role):
-        raise PermissionDenied(Msg(vi, en))
 
 
 def chain_der(cred: SigningCredential) -> list[bytes]:

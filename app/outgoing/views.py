@@ -14,7 +14,6 @@ from app.documents.views import file_response
 from app.errors import status_for
 from app.extensions import db
 from app.incoming.views import _int_arg
-from app.outgoing import reading
 from app.security import current_actor, current_language, roles_required
 from archive import access, directory, registers
 from archive.errors import ArchiveError, FileRejected, InvalidInput, NotFound
@@ -70,7 +69,7 @@ def list_page():
     rows, total = outgoing.list_outgoing(db.session, actor, scope, page, PER_PAGE, year)
     return render_template(
         "outgoing/list.html", rows=rows, total=total, scope=scope, page=page, year=year,
-        pages=max(1, -(-total // PER_PAGE)), states=reading.row_states(db.session,
+        pages=max(1, -(-total // PER_PAGE)), states=outgoing.row_states(db.session,
                                                                        [d.id for d in rows]),
         can_draft=actor.has(*outgoing.DRAFTER_ROLES))
 
@@ -173,7 +172,7 @@ def _page_context(actor, document_id: int) -> dict:
         "history": incoming.history(db.session, doc.id),
         "registers": registers.registers_for(db.session, actor.organization_id, "outgoing",
                                              include_confidential=actor.has("clerk")),
-        "today": outgoing.today(), "is_overdue": inbox.is_overdue,
+        "today": incoming.vn_today(), "is_overdue": inbox.is_overdue,
         "source_labels": SOURCE_LABELS, "approval_labels": APPROVAL_LABELS}
 
 
@@ -264,7 +263,7 @@ def issue(document_id: int):
 @bp.get("/<int:document_id>/versions/<int:version_id>.pdf")
 @login_required
 def version_pdf(document_id: int, version_id: int):
-    version, data = reading.open_version(db.session, current_actor(), wiring.storage(),
+    version, data = outgoing.open_version(db.session, current_actor(), wiring.storage(),
                                          document_id, version_id)
     name = f"du-thao-v{version.number}.pdf"
     return file_response(data, name, "application/pdf", inline=True)
@@ -273,7 +272,7 @@ def version_pdf(document_id: int, version_id: int):
 @bp.get("/<int:document_id>/versions/<int:version_id>/source")
 @login_required
 def version_source(document_id: int, version_id: int):
-    version, data = reading.open_version(db.session, current_actor(), wiring.storage(),
+    version, data = outgoing.open_version(db.session, current_actor(), wiring.storage(),
                                          document_id, version_id, source=True)
     media = outgoing.DOCX_TYPE if version.source == "docx" else "application/pdf"
     return file_response(data, version.name, media, inline=False)
@@ -282,5 +281,5 @@ def version_source(document_id: int, version_id: int):
 @bp.get("/<int:document_id>/signed.pdf")
 @login_required
 def signed_pdf(document_id: int):
-    _out, data = reading.open_signed(db.session, current_actor(), wiring.storage(), document_id)
+    _out, data = outgoing.open_signed(db.session, current_actor(), wiring.storage(), document_id)
     return file_response(data, f"da-ky-{document_id}.pdf", "application/pdf", inline=True)

@@ -23,7 +23,7 @@ from archive.models import DraftVersion, OutgoingDocument, Task
 from tests.conftest import Browser, IsolatedClient, csrf_from, make_pdf
 from tests.integration.test_routing import register, routing, staff_id  # noqa: F401
 from tests.signing_support import PIN, app_config_for, provision_signing
-from workflows import outgoing
+from workflows import incoming
 
 SUBJECT = "Quyết định ban hành Kế hoạch tổ chức Lễ hội Hoa Ban năm 2027"
 BODY = ("Căn cứ Luật Tổ chức chính quyền địa phương;\n\n"
@@ -354,10 +354,10 @@ def test_the_whole_route_through_the_pages(signing_app):
 
     clerk = person(app, "vanthu")
     shown = page(clerk, f"/outgoing/{doc_id}")
-    assert 'id="issue-form"' in shown and f'value="{outgoing.today().isoformat()}"' in shown
+    assert 'id="issue-form"' in shown and f'value="{incoming.vn_today().isoformat()}"' in shown
     issued = clerk.client.post(f"/outgoing/{doc_id}/issue", data={
         "csrf_token": csrf_from(shown), "pin": PIN,
-        "issue_date": outgoing.today().isoformat()})
+        "issue_date": incoming.vn_today().isoformat()})
     assert issued.status_code == 302, issued.get_data(as_text=True)
     shown = page(clerk, f"/outgoing/{doc_id}")
     assert "Số: 01/QĐ-SVHTTDL" in shown and 'data-status="issued"' in shown

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,8 +18,8 @@ from sqlalchemy import select
 import config
 from app import create_app, wiring
 from app.extensions import db
-from archive.errors import Conflict, InvalidInput, SigningRefused
-from archive.models import (Document, DocumentFile, OutgoingDocument, Register,
+from archive.errors import Conflict, SigningRefused
+from archive.models import (Document, OutgoingDocument, Register,
                             SignatureRecord, SigningCredential)
 from tests.integration.test_outgoing import act, draft_fields, ready
 from tests.integration.test_routing import staff_id, who

@@ -14,7 +14,6 @@ removed afterwards:
 from __future__ import annotations
 
 import os
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,19 +24,13 @@ from pyhanko_certvalidator import ValidationContext
 from signing import fonts, keys, softhsm
 from signing.pki import PkiInfo, PkiServer, build_pki, decrypt_key_pem, serve_pki
 from signing.validation import TrustSettings
+from tests.signing_support import free_port
 
 PIN = "123456"
 HSM_TOKEN = "unit-seal"  # made with the other tokens by tests.signing_support
 HSM_SO_PIN = "87654321"
 AGENCY = "Ủy ban nhân dân tỉnh Bắc Ninh"
 PEOPLE = [("leader", "Nguyễn Văn An"), ("clerk", "Phạm Thị Bình")]
-
-
-def free_port() -> int:
-    """A port nobody listens on right now (the PKI URLs must contain it)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
