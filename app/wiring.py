@@ -9,9 +9,11 @@ from datetime import time
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 
 from archive.inspection import Limits
+from archive.search import follow
+from archive.search.indexer import open_index
 from archive.mailer import NullMailer, SmtpMailer, SmtpSettings
 from archive.storage import FilesystemBlobStorage
 from workflows import outgoing
@@ -41,6 +43,19 @@ def init_app(app: Flask) -> None:
     from signing import fonts
     fonts.configure(data_dir / "fonts")  # 1000-upem copies of the signature fonts
     app.extensions["eoffice.signing"] = SigningService(signing_settings(app, data_dir))
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    app.extensions["eoffice.search"] = open_index(
+        app.config["SEARCH_BACKEND"], "postgresql" if uri.startswith("postgresql") else "sqlite",
+        data_dir)
+    follow.install(_index_of_session)
+
+
+def _index_of_session(session):
+    """The search index that follows ``session``'s changes: the current app's
+    (or one a script put in ``session.info["search_index"]``)."""
+    if "search_index" in session.info:
+        return session.info["search_index"]
+    return current_app.extensions.get("eoffice.search") if has_app_context() else None
 
 
 def _read_certs(paths) -> tuple[bytes, ...]:
@@ -107,6 +122,10 @@ def routing() -> Routing:
 
 def mailer():
     return current_app.extensions["eoffice.mailer"]
+
+
+def search_index():
+    return current_app.extensions["eoffice.search"]
 
 
 def storage() -> FilesystemBlobStorage:

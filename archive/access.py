@@ -42,14 +42,22 @@ def require_clerk(actor: Actor) -> None:
 
 def visibility_clause(actor: Actor):
     """SQL condition: the documents ``actor`` may see (used by every list)."""
+    return visible_rows(Document.id, Document.organization_id, Document.confidentiality,
+                        Document.created_by_id, organization_id=actor.organization_id,
+                        staff_id=actor.staff_id, sees_open=can_read_register(actor))
+
+
+def visible_rows(id_col, org_col, confidentiality_col, creator_col, *, organization_id,
+                 staff_id, sees_open: bool):
+    """The visibility rule over any table holding these four document columns
+    (``documents`` itself, or the search index's ``search_entries``)."""
     # IN, not EXISTS: PostgreSQL costs an OR-ed EXISTS per row, which at 100k
     # documents pushes every COUNT past the JIT threshold (bench/RESULTS.md).
-    routed = Document.id.in_(select(DocumentAccess.document_id)
-                             .where(DocumentAccess.staff_id == actor.staff_id))
-    mine = Document.created_by_id == actor.staff_id
-    open_doc = Document.confidentiality == "normal"
-    by_role = open_doc if can_read_register(actor) else false()
-    return (Document.organization_id == actor.organization_id) & or_(by_role, mine, routed)
+    routed = id_col.in_(select(DocumentAccess.document_id)
+                        .where(DocumentAccess.staff_id == staff_id))
+    mine = creator_col == staff_id
+    by_role = (confidentiality_col == "normal") if sees_open else false()
+    return (org_col == organization_id) & or_(by_role, mine, routed)
 
 
 def can_view(session: Session, actor: Actor, doc: Document) -> bool:

@@ -632,3 +632,106 @@ class PendingSignature(Base):
     status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|done|expired
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- Text extraction, full-text search, scanner intake (issue 5) ----------------
+
+class ExtractedText(Base):
+    """The text of one stored PDF (by its digest), and the job that extracts it.
+
+    Keyed by the blob, not the file: the same bytes registered twice are read
+    once. The original is never changed; for scanned pages OCRmyPDF makes a
+    searchable PDF/A *derivative* (``derivative_sha256``), a separate blob.
+    ``status``: pending → running → done | failed (retried, re-run by an admin);
+    the document stays registered and usable whatever happens here.
+    """
+
+    __tablename__ = "extracted_texts"
+    __table_args__ = (Index("ix_extracted_texts_status", "status", "updated_at"),)
+
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    method: Mapped[str | None] = mapped_column(String(10))  # text | ocr | mixed | none
+    text: Mapped[str] = mapped_column(Text, default="")
+    page_count: Mapped[int | None] = mapped_column(Integer)
+    ocr_pages: Mapped[int] = mapped_column(Integer, default=0)
+    pages_done: Mapped[int] = mapped_column(Integer, default=0)  # progress
+    derivative_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(String(500))
+    seconds: Mapped[float | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SearchEntry(Base):
+    """What the full-text index knows of a document, besides its words.
+
+    One row per document, written in the same transaction as the document
+    (``archive.search.follow``): the filters, facets and visibility columns of
+    a search are read from this narrow table, the words from the engine's own
+    table (SQLite ``search_fts``, PostgreSQL ``search_vectors``) keyed by the
+    same id. ``flask search reindex`` rebuilds both from the documents.
+    """
+
+    __tablename__ = "search_entries"
+    __table_args__ = (Index("ix_search_entries_org_date", "organization_id", "sort_date",
+                            "document_id"),)
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"),
+                                             primary_key=True, autoincrement=False)
+    organization_id: Mapped[int] = mapped_column(Integer)
+    direction: Mapped[str] = mapped_column(String(10))
+    register_id: Mapped[int | None] = mapped_column(Integer)
+    document_type: Mapped[str | None] = mapped_column(String(20))
+    issuer: Mapped[str | None] = mapped_column(String(200))
+    urgency: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(20))
+    department_id: Mapped[int | None] = mapped_column(Integer)
+    confidentiality: Mapped[str] = mapped_column(String(12))
+    created_by_id: Mapped[int | None] = mapped_column(Integer)
+    issued_date: Mapped[date | None] = mapped_column(Date)
+    arrival_date: Mapped[date | None] = mapped_column(Date)
+    sort_date: Mapped[date | None] = mapped_column(Date)
+    indexed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SavedSearch(Base):
+    """A search a person named to run again (DOMAIN §2.15 function 6 e)."""
+
+    __tablename__ = "saved_searches"
+    __table_args__ = (UniqueConstraint("staff_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ScanIntake(Base):
+    """A file a networked scanner dropped in a register's watched folder.
+
+    It becomes a pending registration in the clerk's queue: OCR done and the
+    first page's metadata suggested; the clerk confirms or corrects it, then
+    it is registered as an incoming document (``document_id``). The bytes are
+    a stored blob from the moment the file is picked up, so nothing is lost if
+    the app stops half-way.
+    """
+
+    __tablename__ = "scan_intake"
+    __table_args__ = (Index("ix_scan_intake_queue", "organization_id", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    register_id: Mapped[int | None] = mapped_column(ForeignKey("registers.id"))
+    source_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    media_type: Mapped[str] = mapped_column(String(100))
+    pdf_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"))
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|ready|failed|registered|discarded
+    suggestion: Mapped[dict] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(String(500))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
