@@ -75,6 +75,19 @@ class Config:
     DOCX_TIMEOUT_SECONDS = _env_int("EOFFICE_DOCX_TIMEOUT", 180)
     SMTP_URL = _env("SMTP_URL")
 
+    # Text extraction and OCR (issue 5; STACK.md §5). Tesseract language data,
+    # seconds allowed per OCR page, attempts before a job stays failed, and the
+    # largest image (pixels) OCR will decode (a "giant image" is refused).
+    OCR_LANGUAGES = _env("EOFFICE_OCR_LANGUAGES", "vie")
+    OCR_SECONDS_PER_PAGE = _env_int("EOFFICE_OCR_SECONDS_PER_PAGE", 60)
+    OCR_MAX_IMAGE_PIXELS = _env_int("EOFFICE_OCR_MAX_IMAGE_PIXELS", 80_000_000)
+    EXTRACTION_MAX_ATTEMPTS = _env_int("EOFFICE_EXTRACTION_ATTEMPTS", 3)
+    # Scanner intake: one sub-folder per register under SCAN_DIR, polled every
+    # SCAN_POLL_SECONDS by the web process on the embedded default (0 = off;
+    # production runs ``flask scanner watch``).
+    SCAN_DIR = _env("EOFFICE_SCAN_DIR")    # unset: DATA_DIR/scans
+    SCAN_POLL_SECONDS = _env_int("EOFFICE_SCAN_POLL_SECONDS", 10)
+
     # Uploads and untrusted-file limits (DOMAIN §2.12, issue: bad input).
     MAX_FILE_BYTES = _env_int("EOFFICE_MAX_FILE_MB", 50) * 1024 * 1024
     MAX_CONTENT_LENGTH = _env_int("EOFFICE_MAX_REQUEST_MB", 200) * 1024 * 1024
@@ -132,6 +145,7 @@ class TestConfig(Config):
     LOGIN_LOCK_MINUTES = 15
     PROBE_TIMEOUT_SECONDS = 20
     ROUTING_CLOCK_SECONDS = 0  # tests run the clock explicitly
+    SCAN_POLL_SECONDS = 0      # tests poll the scanner folders explicitly
 
 
 def config_for_environment() -> type[Config]:
