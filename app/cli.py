@@ -85,6 +85,8 @@ def register(app: Flask) -> None:
 
     _register_directory_commands(app)
     _register_routing_commands(app)
+    from app import cli_search
+    cli_search.register(app)
 
 
 def _register_routing_commands(app: Flask) -> None:

@@ -37,7 +37,7 @@ from typing import Iterable, Iterator
 from xml.sax.saxutils import escape
 
 __all__ = ["RegisterRow", "RegisterHeader", "incoming_register_pdf",
-           "incoming_register_xlsx", "find_font_files", "COLUMN_HEADERS"]
+           "incoming_register_xlsx", "find_font_files", "ensure_fonts", "COLUMN_HEADERS"]
 
 COLUMN_HEADERS = ("Ngày đến", "Số đến", "Tác giả", "Số, ký hiệu văn bản",
                   "Ngày tháng văn bản", "Tên loại và trích yếu nội dung",
@@ -115,6 +115,12 @@ def find_font_files() -> dict:
         "No serif TTF font with Vietnamese glyphs found for the printed register: "
         "install the Debian package fonts-liberation2 (Liberation Serif, preferred) "
         "or fonts-dejavu-core (DejaVu Serif).")
+
+
+def ensure_fonts() -> tuple[str, str, str]:
+    """Register the serif family (once) and return its regular, bold, italic names."""
+    _register_fonts()
+    return FONT_REGULAR, FONT_BOLD, FONT_ITALIC
 
 
 def _register_fonts() -> None:

@@ -18,7 +18,7 @@ from archive.search.analysis import analysed, number_form
 from archive.search.index import IndexEntry
 
 
-def _texts(session: Session, docs: list[Document]) -> dict[int, list[str]]:
+def texts_of(session: Session, docs: list[Document]) -> dict[int, list[str]]:
     """document id -> extracted texts of its files (or of the current draft)."""
     wanted: dict[int, list[str]] = defaultdict(list)
     ids = [d.id for d in docs]
@@ -100,7 +100,7 @@ def build_entries(session: Session, document_ids: list[int]) -> list[IndexEntry]
                                 .order_by(Document.id)))
     if not docs:
         return []
-    texts, depts, readers = _texts(session, docs), _departments(session, docs), \
+    texts, depts, readers = texts_of(session, docs), _departments(session, docs), \
         _readers(session, docs)
     entries = []
     for doc in docs:

@@ -91,14 +91,15 @@ def documents_using(session: Session, digests) -> set[int]:
 
 
 def _before_commit(session: Session) -> None:
-    if _resolve is None or "search_marks" not in session.info:
+    if _resolve is None:
         return
+    session.flush()        # commit flushes only after this event: collect its marks now
+    if "search_marks" not in session.info:
+        return
+    marks = session.info.pop("search_marks")
     index = _resolve(session)
     if index is None:
-        session.info.pop("search_marks", None)
         return
-    session.flush()
-    marks = session.info.pop("search_marks")
     if marks["shas"]:
         marks["docs"].update(documents_using(session, marks["shas"]))
     gone = sorted(marks["gone"])
