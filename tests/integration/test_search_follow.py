@@ -4,12 +4,12 @@ covered by tests/integration/test_search_engines.py)."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from app import wiring
 from app.extensions import db
 from archive import access
-from archive.models import Document, ExtractedText, OutgoingDocument, SearchEntry
+from archive.models import Document, DocumentAccess, ExtractedText, OutgoingDocument, SearchEntry
 from archive.search.indexer import reindex
 from tests.conftest import incoming_fields, make_pdf
 from tests.integration.test_registration import register as register_only
@@ -86,6 +86,7 @@ def test_a_deleted_document_leaves_the_index(app):
     # registered without a route (nothing refers to it yet), then deleted
     doc = register_only(incoming_fields(subject="Thông báo lịch trực tết")).document
     doc_id = doc.id
+    db.session.execute(delete(DocumentAccess).where(DocumentAccess.document_id == doc_id))
     db.session.delete(doc)
     db.session.commit()
     assert found("vanthu", "lich truc tet") == []
@@ -129,3 +130,17 @@ def test_reindex_gives_the_same_results_as_the_incremental_index(routing):
     assert {q: found("vanthu", q) for q in queries} == before
     assert reindex(db.session, index) == len(docs)     # again: idempotent
     assert {q: found("vanthu", q) for q in queries} == before
+
+
+def test_flask_search_reindex_rebuilds_with_a_progress_bar(app, routing):
+    doc = register(routing, subject="Kế hoạch phòng chống lụt bão")
+    index = wiring.search_index()
+    index.clear(db.session)
+    db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert "Đã lập chỉ mục 1 văn bản" in result.output
+    assert found("vanthu", "lut bao") == [doc.id]
+    stats = runner.invoke(args=["search", "stats"])
+    assert "1 văn bản" in stats.output
