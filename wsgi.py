@@ -2,11 +2,15 @@
 
 On the embedded default (no REDIS_URL) the web process also runs the
 routing clock (timers, reminders, e-mail) in a daemon thread, and, when
-``flask demo`` made one, serves the demo PKI's TSA/OCSP/CRL on 127.0.0.1.
+``flask demo`` made one, serves the demo PKI's TSA/OCSP/CRL on 127.0.0.1,
+and runs text extraction / OCR in one background thread.
 """
 from app import create_app
-from app.jobs import start_clock_thread, start_demo_pki
+from app.jobs import start_clock_thread, start_demo_pki, start_text_worker
+from app.scanner.worker import start_scanner_thread
 
 app = create_app()
 start_clock_thread(app)
 start_demo_pki(app)
+start_text_worker(app)  # text extraction / OCR thread (embedded default only)
+start_scanner_thread(app)  # scanner folders -> intake queue (embedded default only)

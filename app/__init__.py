@@ -67,8 +67,11 @@ def _register_blueprints(app: Flask) -> None:
     from app.documents.views import bp as documents_bp
     from app.incoming.views import bp as incoming_bp
     from app.outgoing.views import bp as outgoing_bp
+    from app.scanner.views import bp as scanner_bp
+    from app.search.views import bp as search_bp
     from app.tasks.views import bp as tasks_bp
-    for bp in (auth_bp, incoming_bp, outgoing_bp, documents_bp, tasks_bp, admin_bp, api_bp):
+    for bp in (auth_bp, incoming_bp, outgoing_bp, documents_bp, tasks_bp, admin_bp, api_bp,
+               search_bp, scanner_bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)  # bearer tokens only, never cookies
 

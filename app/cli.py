@@ -7,7 +7,7 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
-from app import wiring
+from app import cli_text, wiring
 from app.extensions import db
 from archive import audit, directory
 from archive.errors import ArchiveError
@@ -85,8 +85,10 @@ def register(app: Flask) -> None:
 
     _register_directory_commands(app)
     _register_routing_commands(app)
+    cli_text.register(app)  # flask text ...
     from app import cli_search
     cli_search.register(app)
+    from app import cli_scanner; cli_scanner.register(app)  # flask scanner ...
 
 
 def _register_routing_commands(app: Flask) -> None:

@@ -48,6 +48,10 @@ def init_app(app: Flask) -> None:
         app.config["SEARCH_BACKEND"], "postgresql" if uri.startswith("postgresql") else "sqlite",
         data_dir)
     follow.install(_index_of_session)
+    # Text extraction / OCR: every new PDF gets its pending row, enqueued after commit.
+    from app.jobs import enqueue_text
+    from workflows import extraction
+    extraction.install(enqueue_text)
 
 
 def _index_of_session(session):

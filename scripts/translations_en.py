@@ -225,6 +225,40 @@ EN = {
  'Xác nhận đã gửi văn bản tới các nơi nhận': 'Confirm the document was sent to the recipients',
  'Ghi chú phát hành': 'Dispatch notes', 'Trình duyệt': 'Submit for approval',
  'Xác nhận đã phát hành': 'Confirm dispatch',
+ # Search (app/search, app/templates/search)
+ 'Tra cứu': 'Search', 'Tra cứu văn bản': 'Search documents', 'Từ khóa': 'Search words',
+ 'Trích yếu, số/ký hiệu, nội dung…': 'Subject, number/notation, text…',
+ 'Văn bản phải có mọi từ đã gõ (có dấu hay không đều được); "cụm từ" đặt trong ngoặc kép; số/ký hiệu như 123/QĐ-UBND. Nhấn / để về ô tìm kiếm.':
+     'Documents must hold every word typed (with or without diacritics); put a "phrase" in '
+     'double quotes; numbers/notations like 123/QĐ-UBND. Press / to return to the search box.',
+ 'Đúng dấu': 'Exact diacritics', 'Sắp xếp': 'Sort', 'Liên quan nhất': 'Most relevant',
+ 'Mới nhất': 'Newest', 'Lọc theo thông tin văn bản': 'Filter by document details',
+ 'Văn bản đến / đi': 'Incoming / outgoing', 'Cả đến và đi': 'Incoming and outgoing',
+ 'Đến / đi': 'In / out', 'Mọi loại': 'Any type', 'Mọi trạng thái': 'Any status',
+ 'Đơn vị xử lý': 'Handling department', 'Mọi đơn vị': 'Any department',
+ 'Đúng tên như trong sổ; để tìm theo một phần tên, gõ vào ô tìm kiếm.':
+     'The exact name as registered; to search by part of a name, type it in the search box.',
+ 'Ngày văn bản từ': 'Issued from', 'Ngày văn bản đến': 'Issued until',
+ 'Ngày đến từ': 'Received from', 'Ngày đến đến': 'Received until',
+ 'Bỏ mọi bộ lọc': 'Clear all filters', 'Thông tin hiển thị': 'Fields shown',
+ 'Thông tin hiển thị trong kết quả': 'Fields shown in the results', 'Áp dụng': 'Apply',
+ 'Đoạn trích': 'Excerpt', 'Tìm thấy %(num)s văn bản': '%(num)s documents found',
+ 'Xuất Excel': 'Export to Excel', 'Xuất PDF': 'Export to PDF', 'số đến': 'arrival no.',
+ 'Không có văn bản nào khớp. Hãy bớt từ khóa hoặc bộ lọc, hoặc bỏ chọn “Đúng dấu”.':
+     'No document matches. Use fewer words or filters, or untick “Exact diacritics”.',
+ 'Đầu': 'First', 'Cuối': 'Last',
+ 'Gõ từ khóa rồi nhấn Enter, hoặc chọn bộ lọc. Chỉ những văn bản bạn được xem mới hiện ra.':
+     'Type the words and press Enter, or choose filters. Only documents you may see are shown.',
+ 'Thu hẹp kết quả': 'Narrow the results',
+ '(trong %(num)s kết quả mới nhất)': '(among the %(num)s newest results)',
+ 'Bỏ lọc': 'Remove filter', 'Tìm kiếm đã lưu': 'Saved searches', 'Xóa tìm kiếm': 'Delete search',
+ 'Xóa': 'Delete', 'Chưa có tìm kiếm nào được lưu.': 'No saved searches yet.',
+ 'Tên tìm kiếm': 'Search name', 'Lưu tìm kiếm': 'Save search',
+ 'Đã lưu tìm kiếm “%(name)s”.': 'Search “%(name)s” saved.',
+ 'Đã xóa tìm kiếm “%(name)s”.': 'Search “%(name)s” deleted.',
+ 'Thường': 'Normal', 'Khẩn': 'Urgent', 'Thượng khẩn': 'Very urgent', 'Hỏa tốc': 'Flash',
+ 'Đã vào sổ': 'Registered', 'Đã phân phối (04)': 'Assigned (04)',
+ 'Đang xử lý (05)': 'In progress (05)', 'Hoàn thành (06)': 'Done (06)',
 }
 
 if __name__ == "__main__":

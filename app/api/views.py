@@ -338,3 +338,73 @@ def document_signatures(document_id: int):
     files = issuing.signature_report(db.session, current_actor(), wiring.signing_inputs(),
                                      document_id)
     return jsonify({"document_id": document_id, "files": files})
+
+
+# --- search (DOMAIN §2.15 function 6) -------------------------------------------------
+
+def _search_hit_json(hit) -> dict:
+    doc = hit.document
+    return {"id": doc.id, "direction": doc.direction, "code_number": doc.code_number,
+            "code_notation": doc.code_notation,
+            "issued_date": doc.issued_date.isoformat() if doc.issued_date else None,
+            "arrival_date": doc.arrival_date.isoformat() if doc.arrival_date else None,
+            "arrival_number": doc.arrival_number, "issuer_name": doc.issuer_name,
+            "document_type": doc.document_type, "subject": doc.subject, "urgency": doc.urgency,
+            "status": doc.status,
+            "highlights": {"subject": hit.title_html, "text": hit.snippet_html}}
+
+
+def _saved_search_json(saved) -> dict:
+    from app.api.schemas import VN_TZ
+    created = saved.created_at.astimezone(VN_TZ).isoformat(timespec="seconds")
+    return {"id": saved.id, "name": saved.name, "params": saved.params or {},
+            "created_at": created}
+
+
+@bp.get("/search")
+@token_required
+def search_documents():
+    """Full-text and fielded search over what the caller may see (``q``, filters, ``sort``,
+    ``exact``, ``page``, ``per_page``); highlights are HTML-escaped with ``<mark>``."""
+    from app.search.views import value_label
+    from workflows import search
+    params = search.SearchParams.from_args(request.args)
+    outcome = search.search_documents(db.session, wiring.search_index(), current_actor(), params)
+    lang = current_language()
+    facets = {name: [{"value": v.value, "label": value_label(name, v.value, v.label),
+                      "count": v.count} for v in values]
+              for name, values in outcome.facets.items()}
+    return jsonify({"items": [_search_hit_json(h) for h in outcome.hits],
+                    "total": outcome.total, "page": params.page, "per_page": params.per_page,
+                    "facets": facets, "facets_partial": outcome.facets_partial,
+                    "notices": [n.text(lang) for n in outcome.notices]})
+
+
+@bp.get("/saved-searches")
+@token_required
+def list_saved_searches():
+    from workflows import search
+    rows = search.saved_searches(db.session, current_actor())
+    return jsonify({"items": [_saved_search_json(s) for s in rows], "total": len(rows)})
+
+
+@bp.post("/saved-searches")
+@token_required
+def create_saved_search():
+    """``{"name", "params": {"q", "exact", "sort", <filters>}}``; the same name replaces."""
+    from workflows import search
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("params", {}), dict):
+        raise BadRequest()
+    params = search.SearchParams.from_args(
+        {k: str(v) for k, v in (body.get("params") or {}).items() if v is not None})
+    saved = search.save_search(db.session, current_actor(), str(body.get("name") or ""), params)
+    return jsonify(_saved_search_json(saved)), 201
+
+
+@bp.delete("/saved-searches/<int:saved_id>")
+@token_required
+def delete_saved_search(saved_id: int):
+    from workflows import search
+    search.delete_saved(db.session, current_actor(), saved_id)
+    return "", 204

@@ -3,16 +3,17 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from app import wiring
 from app.errors import api_error, status_for
 from app.extensions import db
-from app.security import current_actor, current_language
+from app.security import current_actor, current_language, roles_required
 from archive import access, directory
 from archive.errors import ArchiveError
-from workflows import inbox, incoming, issuing, outgoing
+from workflows import extraction, inbox, incoming, issuing, outgoing
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -32,7 +33,8 @@ def show(document_id: int):
                            departments=directory.departments_of(db.session,
                                                                 actor.organization_id),
                            people=directory.staff_of(db.session, actor.organization_id),
-                           is_overdue=inbox.is_overdue)
+                           is_overdue=inbox.is_overdue,
+                           texts=extraction.status_for_document(db.session, doc.id))
 
 
 @bp.get("/<int:document_id>/route.json")
@@ -84,3 +86,33 @@ def view_pdf(document_id: int, file_id: int):
                                     document_id, file_id, rendition=True)
     name = file.name.rsplit(".", 1)[0] + ".pdf"
     return file_response(data, name, "application/pdf", inline=True)
+
+
+@bp.get("/<int:document_id>/files/<int:file_id>/searchable.pdf")
+@login_required
+def searchable_pdf(document_id: int, file_id: int):
+    """The searchable PDF/A copy made by OCR (a separate blob; the original is untouched)."""
+    file, data = extraction.open_derivative(db.session, current_actor(), wiring.storage(),
+                                            document_id, file_id)
+    name = file.name.rsplit(".", 1)[0] + "-pdfa.pdf"
+    return file_response(data, name, "application/pdf", inline=False)
+
+
+@bp.post("/<int:document_id>/files/<int:file_id>/text/rerun")
+@login_required
+@roles_required("admin")
+def rerun_text(document_id: int, file_id: int):
+    """An administrator runs a file's text extraction (OCR) again."""
+    doc = access.get_visible(db.session, current_actor(), document_id)
+    file = next((f for f in doc.files if f.id == file_id), None)
+    digest = extraction.digest_of_file(file) if file is not None else None
+    if digest is None:
+        db.session.rollback()
+        flash(_("Tệp này không có bản PDF để trích xuất văn bản."), "error")
+    elif extraction.request_text(db.session, [digest]) or extraction.rerun(db.session, digest):
+        db.session.commit()   # enqueued after the commit
+        flash(_("Đã xếp hàng chạy lại nhận dạng chữ."), "success")
+    else:
+        db.session.rollback()
+        flash(_("Đang nhận dạng chữ; chưa chạy lại được."), "error")
+    return redirect(url_for("documents.show", document_id=document_id))
