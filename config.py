@@ -87,6 +87,9 @@ class Config:
     # production runs ``flask scanner watch``).
     SCAN_DIR = _env("EOFFICE_SCAN_DIR")    # unset: DATA_DIR/scans
     SCAN_POLL_SECONDS = _env_int("EOFFICE_SCAN_POLL_SECONDS", 10)
+    # A file is taken once its size stayed the same between two looks, or it was
+    # not touched for this long (a scanner still writing over SMB is left alone).
+    SCAN_SETTLE_SECONDS = _env_int("EOFFICE_SCAN_SETTLE_SECONDS", 30)
 
     # Uploads and untrusted-file limits (DOMAIN §2.12, issue: bad input).
     MAX_FILE_BYTES = _env_int("EOFFICE_MAX_FILE_MB", 50) * 1024 * 1024

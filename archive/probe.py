@@ -82,8 +82,14 @@ def check_pdf(data: bytes, max_pages: int) -> dict:
 
 
 def image_to_pdf(data: bytes, max_pages: int, max_pixels: int) -> tuple[bytes, int]:
-    """Lossless image → PDF with img2pdf (JPEG embedded as is, PNG/TIFF lossless)."""
+    """Lossless image → PDF with img2pdf (JPEG embedded as is, PNG/TIFF lossless).
+
+    The same image always gives the same PDF bytes (no date, img2pdf's own
+    writer whose file ID comes from the content): a scan taken in by the
+    scanner intake and then registered is one blob, read and OCR'd once.
+    """
     import img2pdf
+    _SAME_BYTES = {"nodate": True, "engine": img2pdf.Engine.internal}
     from PIL import Image
 
     Image.MAX_IMAGE_PIXELS = max_pixels
@@ -100,9 +106,10 @@ def image_to_pdf(data: bytes, max_pages: int, max_pixels: int) -> tuple[bytes, i
                         raise Rejected("bomb", "pixels")
                     img.load()
         try:
-            pdf = img2pdf.convert(data, rotation=img2pdf.Rotation.ifvalid)
+            pdf = img2pdf.convert(data, rotation=img2pdf.Rotation.ifvalid, **_SAME_BYTES)
         except img2pdf.AlphaChannelError:
-            pdf = img2pdf.convert(_flatten_alpha(data), rotation=img2pdf.Rotation.ifvalid)
+            pdf = img2pdf.convert(_flatten_alpha(data), rotation=img2pdf.Rotation.ifvalid,
+                                  **_SAME_BYTES)
     except Rejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning, MemoryError):

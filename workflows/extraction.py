@@ -226,10 +226,7 @@ def run_extraction(session: Session, storage: BlobStorage, sha256: str,
             session.rollback()
             return Outcome(sha256, "missing")
         seconds = round(time.monotonic() - started, 3)
-        row.status, row.method, row.text = "done", result.method, result.text
-        row.page_count, row.ocr_pages = result.page_count, result.ocr_pages
-        row.pages_done, row.derivative_sha256 = result.page_count, derivative
-        row.error, row.seconds, row.updated_at = None, seconds, utcnow()
+        _fill(row, result, derivative, seconds)
         session.commit()
     except OSError as exc:
         session.rollback()
@@ -239,6 +236,26 @@ def run_extraction(session: Session, storage: BlobStorage, sha256: str,
             settings, started)
     return Outcome(sha256, "done", method=result.method, page_count=result.page_count,
                    ocr_pages=result.ocr_pages, seconds=seconds)
+
+
+def _fill(row: ExtractedText, result, derivative: str | None, seconds: float | None) -> None:
+    row.status, row.method, row.text = "done", result.method, result.text
+    row.page_count, row.ocr_pages = result.page_count, result.ocr_pages
+    row.pages_done, row.derivative_sha256 = result.page_count, derivative
+    row.error, row.seconds, row.updated_at = None, seconds, utcnow()
+
+
+def record_text(session: Session, sha256: str, result, derivative: str | None,
+                seconds: float | None = None) -> None:
+    """Keep the text of ``sha256`` read elsewhere (the scanner intake OCRs a scan
+    before it is registered): the registered file, the same bytes, is then not
+    read a second time. A row already done is left as it is."""
+    row = session.get(ExtractedText, sha256)
+    if row is None:
+        row = ExtractedText(sha256=sha256, attempts=1, ocr_pages=0, pages_done=0, text="")
+        session.add(row)
+    if row.status != "done":
+        _fill(row, result, derivative, seconds)
 
 
 def _fail(session: Session, sha256: str, message: Msg, retryable: bool, attempts: int,

@@ -58,6 +58,7 @@ from archive.models import Blob, Register, ScanIntake
 from archive.probe import sniff
 from archive.storage import BlobStorage, store
 from workflows.incoming import Registration, Upload, register_incoming, vn_today
+from workflows.extraction import record_text
 from workflows.suggest import FIELDS, suggest
 
 __all__ = ["ScanSettings", "PollReport", "FolderState", "poll", "process_intake",
@@ -453,6 +454,8 @@ def process_intake(session: Session, storage: BlobStorage, intake_id: int,
     first_page = result.text.split("\f", 1)[0]
     fields = suggest(first_page, directory.document_types(session))
     derivative = store(session, storage, result.derivative)[0] if result.derivative else None
+    record_text(session, intake.pdf_sha256, result, derivative,
+                round(time.monotonic() - started, 1))
     suggestion = {**base, "fields": fields, "page_count": result.page_count,
                   "ocr_pages": result.ocr_pages, "method": result.method,
                   "derivative_sha256": derivative, "first_page": first_page[:3000],

@@ -38,7 +38,7 @@ def settings(app: Flask) -> ScanSettings:
         seconds_per_page=float(app.config.get("OCR_SECONDS_PER_PAGE", 60)),
         max_image_pixels=int(app.config.get("OCR_MAX_IMAGE_PIXELS", 80_000_000)),
         max_attempts=int(app.config.get("EXTRACTION_MAX_ATTEMPTS", 3)),
-        settle_seconds=float(app.config.get("SCAN_SETTLE_SECONDS", 30)))
+        settle_seconds=float(app.config["SCAN_SETTLE_SECONDS"]))
 
 
 @dataclass

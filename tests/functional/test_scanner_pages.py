@@ -19,12 +19,14 @@ from archive import registers
 from archive.errors import Conflict
 from archive.extraction import Extraction
 from archive.identity import Actor
-from archive.models import AuditEntry, Document, Organization, Register, ScanIntake
+from archive.models import (AuditEntry, Document, ExtractedText, Organization, Register,
+                            ScanIntake)
 from tests.conftest import csrf_from
 from tests.scanner_support import DECISION_EXPECTED, page_png
 from tests.unit.test_suggest import DECISION_MERGED
 from workflows import scanner
 from workflows.incoming import Upload, register_incoming, vn_today
+from workflows.search import SearchParams, search_documents
 
 
 @pytest.fixture(scope="module")
@@ -142,6 +144,14 @@ def test_vao_so_opens_the_prefilled_form_and_registers_once(browser, intake):
     [file] = doc.files
     assert file.sha256 == intake.sha256 and file.name == "QD-125.png"
     assert wiring.storage().get(file.pdf_sha256).startswith(b"%PDF-")  # its rendition
+    # The rendition is the intake's (same bytes): its OCR text is reused, not read again,
+    # and the registered document is found by the words of the scan at once.
+    assert file.pdf_sha256 == intake.pdf_sha256
+    text = db.session.get(ExtractedText, file.pdf_sha256)
+    assert text.status == "done" and "lễ hội" in text.text
+    found = search_documents(db.session, wiring.search_index(), _clerk(),
+                             SearchParams(q="phe duyet ke hoach to chuc le hoi"))
+    assert [h.document.id for h in found.hits] == [doc.id]
     assert db.session.scalar(select(AuditEntry).where(
         AuditEntry.action == "scan_registered", AuditEntry.object_id == str(intake.id)))
 
