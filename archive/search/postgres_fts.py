@@ -176,7 +176,7 @@ class PostgresFtsIndex:
         queries = {col: cast(bindparam(f"q_{col}", q), TSQUERY)
                    for col, q in tsqueries(request.query).items()}
         where = and_(common.where_clause(request),
-                     *(getattr(_V, col).op("@@")(q) for col, q in queries.items()))
+                     *(getattr(_V, col).bool_op("@@")(q) for col, q in queries.items()))
 
         def base(*cols):
             return (select(*cols).select_from(common.SearchEntry)
