@@ -10,11 +10,11 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from archive.access import visible_rows
-from archive.models import SearchEntry
+from archive.models import DocumentAccess, SearchEntry
 from archive.search.index import CANDIDATES, FACETS, Filters, IndexEntry, Matches, \
     SearchRequest, Viewer
 
@@ -41,9 +41,25 @@ def document_ids(session: Session) -> set[int]:
 
 
 def visibility(viewer: Viewer):
-    return visible_rows(E.document_id, E.organization_id, E.confidentiality,
-                        E.created_by_id, organization_id=viewer.organization_id,
-                        staff_id=viewer.staff_id, sees_open=viewer.sees_open)
+    """``archive.access.visible_rows`` over ``search_entries``, with the grant test
+    as a correlated EXISTS for viewers who see open documents anyway.
+
+    Same rows. Why (bench/RESULTS.md, "Search (issue 5)"): a clerk holds a grant
+    on every document they registered, so the IN form builds a list of all of
+    them on every search (100,000 entries at 100k documents) and PostgreSQL then
+    prefers scanning every entry; the grant only matters for the few
+    confidential rows, which the EXISTS probes through the unique index.
+    Viewers without the register roles keep the IN list of their own grants.
+    """
+    if not viewer.sees_open:
+        return visible_rows(E.document_id, E.organization_id, E.confidentiality,
+                            E.created_by_id, organization_id=viewer.organization_id,
+                            staff_id=viewer.staff_id, sees_open=False)
+    granted = (select(DocumentAccess.id)
+               .where(DocumentAccess.document_id == E.document_id,
+                      DocumentAccess.staff_id == viewer.staff_id).exists())
+    return (E.organization_id == viewer.organization_id) & or_(
+        E.confidentiality == "normal", E.created_by_id == viewer.staff_id, granted)
 
 
 def filter_conditions(filters: Filters) -> list:

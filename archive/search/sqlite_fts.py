@@ -9,7 +9,9 @@ Columns: number, title, body (folded) and xtitle, xbody (exact).
 from __future__ import annotations
 
 from sqlalchemy import column, func, literal_column, select, table, text
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import Join
 
 from archive.search import common
 from archive.search.index import CANDIDATES, WEIGHTS, IndexEntry, Matches, SearchRequest
@@ -20,6 +22,21 @@ DDL = ("CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5("
        "tokenize = 'unicode61 remove_diacritics 0')")
 _FTS = table("search_fts", column("rowid"))
 _COLUMNS = ("number", "title", "body", "xtitle", "xbody")
+
+
+class FtsFirst(Join):
+    """``search_fts CROSS JOIN search_entries ON …``: SQLite keeps the left table
+    of a CROSS JOIN as the outer loop. Without it the planner drives counts from
+    ``search_entries`` (its organisation index matches) and runs the MATCH once
+    per entry: 1.9 s instead of 0.11 s for a common word at 100,000 documents
+    (bench/RESULTS.md)."""
+
+    inherit_cache = True
+
+
+@compiles(FtsFirst, "sqlite")
+def _cross_join(element, compiler, **kw):
+    return compiler.visit_join(element, **kw).replace(" JOIN ", " CROSS JOIN ", 1)
 
 
 def _quoted(tokens: tuple[str, ...]) -> str:
@@ -92,9 +109,10 @@ class SqliteFtsIndex:
         where = common.where_clause(request) & text("search_fts MATCH :match")
 
         def base(*cols):
-            return (select(*cols).select_from(_FTS)
-                    .join(common.SearchEntry, common.E.document_id == rowid).where(where)
-                    .params(match=match))
+            return (select(*cols)
+                    .select_from(FtsFirst(_FTS, common.SearchEntry.__table__,
+                                          common.E.document_id == rowid))
+                    .where(where).params(match=match))
 
         rows = session.execute(base(*common.ROW_COLUMNS, score.label("score"))
                                .order_by(rowid.desc()).limit(CANDIDATES)).all()
