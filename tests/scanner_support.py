@@ -56,7 +56,7 @@ def render_page(spec: dict = DECISION):
     from PIL import Image, ImageDraw
     img = Image.new("L", A4, 255)
     draw = ImageDraw.Draw(img)
-    margin_left, margin_right = 354, 236  # 30 mm / 20 mm
+    margin_left = 354                  # 30 mm (the right margin, 20 mm, is implied)
     left_centre = margin_left + 355    # header table: 6 cm | 10 cm columns
     right_centre = margin_left + 709 + 591
 
