@@ -31,6 +31,11 @@ def write_entries(session: Session, entries: list[IndexEntry]) -> None:
     session.execute(insert(SearchEntry), [e.meta for e in entries])
 
 
+def present(session: Session, document_ids: list[int]) -> set[int]:
+    """Which of these documents are indexed already."""
+    return set(session.scalars(select(E.document_id).where(E.document_id.in_(document_ids))))
+
+
 def remove_entries(session: Session, document_ids: list[int]) -> None:
     if document_ids:
         session.execute(delete(SearchEntry).where(SearchEntry.document_id.in_(document_ids)))
