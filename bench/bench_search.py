@@ -53,6 +53,7 @@ import corpus  # noqa: E402
 SECTION_INDEX = "Search (issue 5): indexing"
 SECTION_QUERIES = "Search (issue 5): queries"
 TARGET_MS = 200.0
+EXPLAIN_RUNS = 3          # re-timings of each statement of the slowest query (--explain-runs)
 KINDS = ("rare word", "common word", "phrase", "no diacritics", "number/symbol",
          "word + filters")
 
@@ -98,6 +99,8 @@ def parse_args() -> argparse.Namespace:
                         "Whoosh: one writer and one commit (one segment)")
     p.add_argument("--explain-over", type=float, default=TARGET_MS,
                    help="EXPLAIN / profile the slowest query of kinds whose p95 is above (ms)")
+    p.add_argument("--explain-runs", type=int, default=3,
+                   help="re-timings of each statement of the slowest query per kind")
     p.add_argument("--keep", action="store_true", help="keep the database/index; print where")
     p.add_argument("--reuse", metavar="WHERE",
                    help="query an index kept by --keep (temp dir, or PostgreSQL database "
@@ -571,13 +574,13 @@ def explain_query(engine, index, engine_name: str, request, tag: str, deep: bool
                 # execute + fetch, alone (SQLite produces rows while they are
                 # fetched, so the cursor-execute time alone says nothing)
                 runs = []
-                for _ in range(3):
+                for _ in range(EXPLAIN_RUNS):
                     t0 = time.perf_counter()
                     rows = timing_conn.exec_driver_sql(stmt, params).fetchall()
                     runs.append((time.perf_counter() - t0) * 1000)
                 stmt_ms = statistics.median(runs)
                 summary.append(f"stmt{k} {stmt_ms:.0f} ms/{len(rows)} rows")
-                lines += [f"-- statement {k}: {stmt_ms:.1f} ms (execute + fetch, median of 3), "
+                lines += [f"-- statement {k}: {stmt_ms:.1f} ms (execute + fetch, median of {EXPLAIN_RUNS}), "
                           f"{len(rows)} rows", stmt, f"-- params: {params}", ""]
                 if deep:
                     plan = plan_conn.exec_driver_sql(prefix + stmt, params).fetchall()
@@ -659,6 +662,8 @@ def open_variant(name: str, data_dir: Path):
 
 def main() -> int:
     args = parse_args()
+    global EXPLAIN_RUNS
+    EXPLAIN_RUNS = max(1, args.explain_runs)
     if args.bulk and args.engine == "sqlite":
         sys.exit("--bulk is for PostgreSQL and Whoosh only")
     spec_reps = args.reps if args.specialist_reps is None else args.specialist_reps
