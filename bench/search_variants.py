@@ -354,6 +354,16 @@ class PostgresExistsAllCapped(PostgresExistsCapped):
             me.where_exists = original
 
 
+class PostgresExistsAllCappedMatchCost(PostgresExistsAllCapped):
+    """``PostgresExistsAllCapped`` in a database with ``ts_match_vq`` COST 100
+    (``PostgresExistsMatchCost``: superuser, this database only)."""
+
+    name = "postgresql-fts-exists-all-capped-matchcost"
+    setup = PostgresExistsMatchCost.setup
+    teardown = PostgresExistsMatchCost.teardown
+    COST = 100
+
+
 class _CachedSearcherIndex:
     """Whoosh index whose ``searcher()`` hands out one long-lived searcher,
     refreshed (``Searcher.refresh()``: a cheap generation check, a new reader
@@ -418,5 +428,6 @@ VARIANTS = {
     "pg-exists-bitmap-count": lambda data_dir: PostgresExistsBitmapCount(),
     "pg-exists-capped": lambda data_dir: PostgresExistsCapped(),
     "pg-exists-all-capped": lambda data_dir: PostgresExistsAllCapped(),
+    "pg-exists-all-capped-matchcost": lambda data_dir: PostgresExistsAllCappedMatchCost(),
     "whoosh-cached-searcher": lambda data_dir: WhooshCachedSearcher(data_dir / "search-index"),
 }
