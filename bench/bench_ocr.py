@@ -225,7 +225,7 @@ def main() -> int:
                      f"{args.pages} × A4 300 dpi, image-only, {len(pdf) / 1e6:.1f} MB",
                      " / ".join(f"{s:.1f}" for s in secs),
                      f"{statistics.median(secs) / args.pages:.2f}",
-                     f"{acc[which][0]:.3f}", f"{acc[which][1]:.3f}",
+                     f"{acc[which][0]:.4f}", f"{acc[which][1]:.4f}",
                      f"{load_before} / {load_after}"])
     common.update_results(
         SECTION, ["date", "machine", "pipeline", "input", "seconds per run (rounds)",
