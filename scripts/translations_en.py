@@ -243,6 +243,8 @@ EN = {
  'Bỏ mọi bộ lọc': 'Clear all filters', 'Thông tin hiển thị': 'Fields shown',
  'Thông tin hiển thị trong kết quả': 'Fields shown in the results', 'Áp dụng': 'Apply',
  'Đoạn trích': 'Excerpt', 'Tìm thấy %(num)s văn bản': '%(num)s documents found',
+ 'Tìm thấy hơn %(num)s văn bản': 'More than %(num)s documents found',
+ '(đếm đến %(num)s; hãy thu hẹp tìm kiếm bằng bộ lọc)': '(counted up to %(num)s; narrow the search with the filters)',
  'Xuất Excel': 'Export to Excel', 'Xuất PDF': 'Export to PDF', 'số đến': 'arrival no.',
  'Không có văn bản nào khớp. Hãy bớt từ khóa hoặc bộ lọc, hoặc bỏ chọn “Đúng dấu”.':
      'No document matches. Use fewer words or filters, or untick “Exact diacritics”.',

@@ -21,12 +21,14 @@ from archive.errors import Conflict, InvalidInput, Msg, NotFound
 from archive.identity import Actor
 from archive.models import (Department, Document, DocumentType, Register, SavedSearch)
 from archive.search.entries import title_text, texts_of
+from archive.search import index as index_module
 from archive.search.index import FACETS, Filters, SearchIndex, SearchRequest, Viewer
 from archive.search.query import ParsedQuery, parse
 from archive.search.snippets import highlight, snippet
 
 PER_PAGE_DEFAULT, PER_PAGE_MAX = 20, 200
 EXPORT_MAX_ROWS = 5000
+TOTAL_LIMIT = index_module.TOTAL_LIMIT     # counted exactly up to this many (tests lower it)
 MAX_SAVED = 50
 SORTS = ("relevance", "date")
 _DATE_FILTERS = ("issued_from", "issued_to", "arrival_from", "arrival_to")
@@ -123,6 +125,7 @@ class SearchOutcome:
     facets_partial: bool
     notices: list[Msg]
     searched: bool            # False when the query had nothing to search for
+    total_exact: bool = True  # False: more than ``total`` (counting stopped at the limit)
 
     @property
     def pages(self) -> int:
@@ -142,12 +145,12 @@ def search_documents(session: Session, index: SearchIndex, actor: Actor,
         return SearchOutcome(params, [], 0, {}, False, notices, searched=False)
     request = SearchRequest(query=query, viewer=viewer_of(actor), filters=params.filters,
                             sort=params.sort, offset=(params.page - 1) * params.per_page,
-                            limit=params.per_page)
+                            limit=params.per_page, total_limit=TOTAL_LIMIT)
     matches = index.search(session, request)
     docs = _visible_in_order(session, actor, matches.ids)
     return SearchOutcome(params, _hits(session, query, docs), matches.total,
                          _labelled(session, matches.facets), matches.facets_partial,
-                         notices, searched=True)
+                         notices, searched=True, total_exact=matches.total_exact)
 
 
 def _visible_in_order(session: Session, actor: Actor, ids: list[int]) -> list[Document]:
@@ -198,19 +201,20 @@ def _names(session: Session, key_col, name_col, counts: dict | None) -> dict:
 # --- result lists for export -------------------------------------------------------
 
 def all_hits(session: Session, index: SearchIndex, actor: Actor,
-             params: SearchParams) -> tuple[list[Hit], int]:
-    """Every result (up to EXPORT_MAX_ROWS) in the chosen order, for an export."""
+             params: SearchParams) -> tuple[list[Hit], int, bool]:
+    """Every result (up to EXPORT_MAX_ROWS) in the chosen order, for an export,
+    with the total and whether it is exact."""
     hits: list[Hit] = []
-    page, total = 1, 0
+    page, total, exact = 1, 0, True
     while len(hits) < EXPORT_MAX_ROWS:
         outcome = search_documents(session, index, actor,
                                    replace(params, page=page, per_page=PER_PAGE_MAX))
-        total = outcome.total
+        total, exact = outcome.total, outcome.total_exact
         hits.extend(outcome.hits)
         if not outcome.searched or page >= outcome.pages:
             break
         page += 1
-    return hits[:EXPORT_MAX_ROWS], total
+    return hits[:EXPORT_MAX_ROWS], total, exact
 
 
 # --- saved searches ---------------------------------------------------------------

@@ -54,7 +54,15 @@ def marking(actor: Actor, generated_at: datetime) -> str:
             f"lúc {generated_at.strftime('%H:%M %d/%m/%Y')}")
 
 
-def results_xlsx(hits, total: int, params, actor: Actor, generated_at: datetime) -> bytes:
+def summary_line(total: int, total_exact: bool, listed: int) -> str:
+    """The count line of an export; beyond the counted limit the total is "hơn"."""
+    shown = f"{total:,}".replace(",", ".")
+    return (f"Tổng số: {'' if total_exact else 'hơn '}{shown} văn bản; "
+            f"danh sách gồm {listed:,} văn bản.".replace(",", "."))
+
+
+def results_xlsx(hits, total: int, params, actor: Actor, generated_at: datetime,
+                 total_exact: bool = True) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     wb = Workbook()
@@ -62,7 +70,7 @@ def results_xlsx(hits, total: int, params, actor: Actor, generated_at: datetime)
     ws.title = "Kết quả tra cứu"
     ws.append([TITLE])
     ws.append([describe(params)])
-    ws.append([f"Tổng số: {total} văn bản; danh sách gồm {len(hits)} văn bản."])
+    ws.append([summary_line(total, total_exact, len(hits))])
     ws.append([marking(actor, generated_at)])
     ws.append(list(COLUMNS))
     for row in rows(hits):
@@ -83,7 +91,8 @@ def results_xlsx(hits, total: int, params, actor: Actor, generated_at: datetime)
     return buf.getvalue()
 
 
-def results_pdf(hits, total: int, params, actor: Actor, generated_at: datetime) -> bytes:
+def results_pdf(hits, total: int, params, actor: Actor, generated_at: datetime,
+                total_exact: bool = True) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
@@ -116,7 +125,6 @@ def results_pdf(hits, total: int, params, actor: Actor, generated_at: datetime) 
                             rightMargin=15 * mm, topMargin=12 * mm, bottomMargin=15 * mm,
                             title=TITLE, author="eOffice")
     story = [Paragraph(TITLE, title), Paragraph(escape(describe(params)), sub),
-             Paragraph(escape(f"Tổng số: {total} văn bản; danh sách gồm {len(hits)} văn bản."),
-                       sub), Spacer(1, 4 * mm), table]
+             Paragraph(escape(summary_line(total, total_exact, len(hits))), sub), Spacer(1, 4 * mm), table]
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return buf.getvalue()

@@ -375,7 +375,8 @@ def search_documents():
                       "count": v.count} for v in values]
               for name, values in outcome.facets.items()}
     return jsonify({"items": [_search_hit_json(h) for h in outcome.hits],
-                    "total": outcome.total, "page": params.page, "per_page": params.per_page,
+                    "total": outcome.total, "total_exact": outcome.total_exact,
+                    "page": params.page, "per_page": params.per_page,
                     "facets": facets, "facets_partial": outcome.facets_partial,
                     "notices": [n.text(lang) for n in outcome.notices]})
 

@@ -161,10 +161,10 @@ def delete_saved(saved_id: int):
 def _export(fmt: str):
     actor = current_actor()
     params = SearchParams.from_args(request.args)
-    hits, total = search.all_hits(db.session, wiring.search_index(), actor, params)
+    hits, total, exact = search.all_hits(db.session, wiring.search_index(), actor, params)
     generated_at = datetime.now(VN_TZ)
     build = search_export.results_xlsx if fmt == "xlsx" else search_export.results_pdf
-    data = build(hits, total, params, actor, generated_at)
+    data = build(hits, total, params, actor, generated_at, total_exact=exact)
     audit.record(db.session, actor_id=actor.staff_id, actor_name=actor.full_name or
                  actor.username, action="search_export", object_type="search",
                  details={"params": params.to_args(), "rows": len(hits), "format": fmt})

@@ -8,9 +8,12 @@ through any of them.
 
 Bounded work (STACK.md §3: ranking every match is what made engines slow):
 the engine considers at most ``CANDIDATES`` matches, the newest first, for
-relevance ranking and facet counts; the total stays exact. A page beyond the
-candidates (or a date sort of a larger set) is served in date order by the
-engine directly.
+relevance ranking and facet counts. The total is exact up to
+``TOTAL_LIMIT`` and reported as "more than" beyond it: counting 900,000
+matches of a common word cannot be done in 200 ms on two cores by any engine
+measured here (bench/RESULTS.md), and nobody pages through ten thousand
+results. A page beyond the candidates (or a date sort of a larger set) is
+served in date order by the engine directly.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from sqlalchemy.orm import Session
 from archive.search.query import ParsedQuery
 
 CANDIDATES = 2000
+TOTAL_LIMIT = 10_000
 FACETS = ("direction", "register_id", "document_type", "issuer", "urgency", "status",
           "department_id")
 # Weights of the fields in relevance ranking: the number and the trích yếu
@@ -66,14 +70,16 @@ class SearchRequest:
     sort: str = "relevance"          # relevance | date (newest first)
     offset: int = 0
     limit: int = 20
+    total_limit: int = TOTAL_LIMIT   # count exactly up to this many (tests lower it)
 
 
 @dataclass
 class Matches:
     ids: list[int]                    # the requested page, in order
-    total: int                        # exact
+    total: int                        # exact when total_exact, else the limit reached
     facets: dict[str, dict] = field(default_factory=dict)   # facet -> {value: count}
     facets_partial: bool = False      # counted over the newest CANDIDATES only
+    total_exact: bool = True          # False: there are more than ``total`` matches
 
 
 @dataclass(frozen=True)

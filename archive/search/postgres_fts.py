@@ -71,7 +71,36 @@ def vector_literal(fields: list[tuple[str, str]]) -> str:
 
     Positions start at 1 and run on over the fields, one position left empty
     between two fields; see the module notes for the limits applied.
+
+    Building these literals was more than half of the PostgreSQL index time
+    (bench/RESULTS.md, 1.5–1.8 ms per document of ~2 KB), and the per-token
+    accounting of the limits only matters for huge texts: below the sizes
+    checked here no position is clamped (so positions strictly increase), no
+    vector nears 1 MB and only a token of more than 511 characters can exceed
+    2047 bytes. Such texts take the short path (same literal, 0.6–0.9 ms);
+    the others ``bounded_vector_literal``.
     """
+    total = sum(len(t) for _w, t in fields)
+    if total * 4 >= MAX_VECTOR_BYTES // 5 or (total + 1) // 2 + len(fields) >= MAX_POSITION:
+        return bounded_vector_literal(fields)
+    words: dict[str, list[str]] = {}
+    position = 0
+    for weight, analysed_text in fields:
+        if position:
+            position += 1                       # the gap between two fields
+        for position, token in enumerate(analysed_text.split(), position + 1):
+            if len(token) > 511 and len(token.encode("utf-8")) > MAX_WORD_BYTES:
+                continue
+            entry = words.get(token)
+            if entry is None:
+                words[token] = [f"{position}{weight}"]
+            elif len(entry) < MAX_POSITIONS_PER_WORD:
+                entry.append(f"{position}{weight}")
+    return " ".join(f"{_quote(w)}:{','.join(p)}" for w, p in words.items())
+
+
+def bounded_vector_literal(fields: list[tuple[str, str]]) -> str:
+    """``vector_literal`` for any size: every limit of ``tsvector`` accounted per token."""
     words: dict[str, list[str]] = {}
     last: dict[str, int] = {}
     size = 0
@@ -172,10 +201,10 @@ class PostgresFtsIndex:
 
     def search(self, session: Session, request: SearchRequest) -> Matches:
         if request.query.empty:
-            return common.browse(session, request)
+            return common.browse(session, request, grants_as_exists=True)
         queries = {col: cast(bindparam(f"q_{col}", q), TSQUERY)
                    for col, q in tsqueries(request.query).items()}
-        where = and_(common.where_clause(request),
+        where = and_(common.where_clause(request, grants_as_exists=True),
                      *(getattr(_V, col).bool_op("@@")(q) for col, q in queries.items()))
 
         def base(*cols):
@@ -192,16 +221,18 @@ class PostgresFtsIndex:
         ranked = (select(*(newest.c[c.name] for c in common.ROW_COLUMNS), score.label("score"))
                   .order_by(newest.c.document_id.desc()))
         cands = common.candidates_from(session.execute(ranked).all())
-        total = len(cands)
-        if total >= CANDIDATES:
-            total = session.scalar(base(func.count()))
+        total, exact = common.limited(request, len(cands))
+        if len(cands) >= CANDIDATES:     # candidates are the newest matches: count the older ones
+            older = base(_E.document_id).where(_E.document_id < cands[-1].document_id)
+            total, exact = common.capped_total(session, request, len(cands), older)
 
         def page_by_date(offset: int, limit: int) -> list[int]:
             return list(session.scalars(base(_E.document_id)
                                         .order_by(_E.sort_date.desc().nulls_last(),
                                                   _E.document_id.desc())
                                         .offset(offset).limit(limit)))
-        return common.matches(request, cands, total, ranked=True, page_by_date=page_by_date)
+        return common.matches(request, cands, total, ranked=True, page_by_date=page_by_date,
+                              total_exact=exact)
 
     def document_ids(self, session: Session) -> set[int]:
         return common.document_ids(session)

@@ -118,16 +118,18 @@ class SqliteFtsIndex:
         rows = session.execute(base(*common.ROW_COLUMNS, score.label("score"))
                                .order_by(rowid.desc()).limit(CANDIDATES)).all()
         cands = common.candidates_from(rows)
-        total = len(cands)
-        if total >= CANDIDATES:
-            total = session.scalar(base(func.count()))
+        total, exact = common.limited(request, len(cands))
+        if len(cands) >= CANDIDATES:     # candidates are the newest matches: count the older ones
+            older = base(_FTS.c.rowid).where(rowid < cands[-1].document_id)
+            total, exact = common.capped_total(session, request, len(cands), older)
 
         def page_by_date(offset: int, limit: int) -> list[int]:
             return list(session.scalars(base(common.E.document_id)
                                         .order_by(common.E.sort_date.desc(),
                                                   common.E.document_id.desc())
                                         .offset(offset).limit(limit)))
-        return common.matches(request, cands, total, ranked=True, page_by_date=page_by_date)
+        return common.matches(request, cands, total, ranked=True, page_by_date=page_by_date,
+                              total_exact=exact)
 
     def document_ids(self, session: Session) -> set[int]:
         return common.document_ids(session)

@@ -18,8 +18,9 @@ Same questions, same answers as ``sqlite_fts`` (the reference):
   20,000 documents), so no count, facet or page is built from a document the
   viewer may not see;
 * at most ``CANDIDATES`` matches, the newest (highest document id) first,
-  are ranked and counted for the facets; the total is exact (``len(results)``
-  counts every match, ``estimated_length`` would not);
+  are ranked and counted for the facets; the total is exact up to the
+  request's ``total_limit`` like the SQL engines (``len(results)`` counts
+  every match, ``estimated_length`` would not);
 * an empty query lists the visible documents by date, like ``common.browse``.
 
 Relevance is Whoosh's BM25F with the field weights of ``WEIGHTS`` as query
@@ -304,7 +305,7 @@ class WhooshIndex:
             # visible document in Python, ~0.2 s per query at 20,000 documents).
             query = And([words, visible])
             results = _sorted(searcher, query, _NEWEST, CANDIDATES)
-            total = len(results)            # exact: the sorting collector counts all
+            total, exact = common.limited(request, len(results))   # the collector counts all
             docnums = [docnum for _key, docnum in results.top_n]
             scores = _scores(searcher, words, docnums)
             cands = [self._candidate(searcher, d, scores.get(d, 0.0)) for d in docnums]
@@ -312,16 +313,17 @@ class WhooshIndex:
             def page_by_date(offset: int, limit: int) -> list[int]:
                 return self._by_date(searcher, query, offset, limit)
             return common.matches(request, cands, total, ranked=True,
-                                  page_by_date=page_by_date)
+                                  page_by_date=page_by_date, total_exact=exact)
 
     def _browse(self, searcher, request: SearchRequest, visible) -> Matches:
         results = _sorted(searcher, visible, _BY_DATE, CANDIDATES)
-        total = len(results)
+        total, exact = common.limited(request, len(results))
         cands = [self._candidate(searcher, d, 0.0) for _key, d in results.top_n]
 
         def page_by_date(offset: int, limit: int) -> list[int]:
             return self._by_date(searcher, visible, offset, limit)
-        return common.matches(request, cands, total, ranked=False, page_by_date=page_by_date)
+        return common.matches(request, cands, total, ranked=False, page_by_date=page_by_date,
+                              total_exact=exact)
 
     @staticmethod
     def _by_date(searcher, query, offset: int, limit: int) -> list[int]:

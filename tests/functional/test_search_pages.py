@@ -23,6 +23,7 @@ from archive.identity import Actor
 from archive.models import AuditEntry, Document, ExtractedText, SavedSearch
 from tests.conftest import csrf_from, incoming_fields, unique_pdf
 from workflows import incoming
+from workflows import search as search_workflow
 from workflows.incoming import Upload
 
 TODAY = date(2026, 11, 21)
@@ -346,6 +347,27 @@ def test_exports_hold_the_results_with_the_print_marking(app, client, browser):
     assert ids
 
 
+def test_a_total_beyond_the_limit_says_more_than(app, client, browser, api, monkeypatch):
+    """Counting stops at the limit (bench/RESULTS.md: counting 900,000 matches is
+    what made common words slow): page, API and exports say "hơn"."""
+    seed()
+    monkeypatch.setattr(search_workflow, "TOTAL_LIMIT", 2)
+    login(browser, "chanhvanphong")
+    _, html = page(client, q="du lich")
+    assert re.search(r'id="results-heading">Tìm thấy hơn 2 văn bản', html)
+    assert 'id="total-capped"' in html
+    assert len(hit_ids(html)) == 3              # every result is still listed and pageable
+    body = client.get("/api/v1/search", query_string={"q": "du lich"},
+                      headers=api("chanhvanphong")).get_json()
+    assert (body["total"], body["total_exact"], len(body["items"])) == (2, False, 3)
+    rows = xlsx_rows(client.get("/search/export.xlsx", query_string={"q": "du lich"}).data)
+    assert ["Tổng số: hơn 2 văn bản; danh sách gồm 3 văn bản."] in [
+        [c for c in row if c is not None] for row in rows]
+    monkeypatch.setattr(search_workflow, "TOTAL_LIMIT", 3)
+    _, html = page(client, q="du lich")
+    assert total_of(html) == 3 and 'id="total-capped"' not in html
+
+
 # --- permissions ------------------------------------------------------------------
 
 def no_secret(text: str) -> None:
@@ -431,9 +453,10 @@ def test_api_search_shape_pagination_and_errors(app, client, api):
                       headers=headers)
     assert resp.status_code == 200
     body = resp.get_json()
-    assert set(body) == {"items", "total", "page", "per_page", "facets", "facets_partial",
-                         "notices"}
+    assert set(body) == {"items", "total", "total_exact", "page", "per_page", "facets",
+                         "facets_partial", "notices"}
     assert body["total"] == 1 and body["page"] == 1 and body["per_page"] == 20
+    assert body["total_exact"] is True
     assert body["facets_partial"] is False and body["notices"] == []
     item = body["items"][0]
     assert item == {

@@ -59,9 +59,10 @@ def viewer(username: str) -> Viewer:
 
 
 def search(q: str | None = "", *, who: str = "vanthu", exact: bool = False,
-           sort: str = "relevance", offset: int = 0, limit: int = 50, **filters) -> Matches:
+           sort: str = "relevance", offset: int = 0, limit: int = 50,
+           total_limit: int = 10_000, **filters) -> Matches:
     request = SearchRequest(parse(q, exact), viewer(who), Filters(**filters), sort=sort,
-                            offset=offset, limit=limit)
+                            offset=offset, limit=limit, total_limit=total_limit)
     return wiring.search_index().search(db.session, request)
 
 
@@ -428,7 +429,23 @@ def test_bounded_candidates(corpus, monkeypatch):
     assert corpus.keys(search("", offset=3, limit=3)) == BY_DATE[3:6]
     # exactly CANDIDATES matches: complete, not partial
     three = search("dat")
-    assert three.total == 3 and not three.facets_partial
+    assert three.total == 3 and not three.facets_partial and three.total_exact
+
+
+@pytest.mark.parametrize("q", ["hoa", ""])
+def test_totals_are_exact_up_to_the_limit(corpus, monkeypatch, q):
+    """Beyond ``total_limit`` the total says "more than": 7 matches of "hoa"
+    (and 7 visible documents to browse) counted with limits around 7, with
+    and without a full candidate set, on every engine."""
+    for candidates in (3, 2000):
+        for module in (common, sqlite_fts, postgres_fts, whoosh_index):
+            monkeypatch.setattr(module, "CANDIDATES", candidates)
+        for limit, total, exact in ((7, 7, True), (8, 7, True), (6, 6, False), (4, 4, False)):
+            result = search(q, total_limit=limit, limit=2)
+            assert (result.total, result.total_exact) == (total, exact), (candidates, limit)
+            assert corpus.keys(result) == corpus.keys(search(q, limit=2))
+        low = search(q, total_limit=2, limit=10)       # below the candidates in hand
+        assert (low.total, low.total_exact) == (2, False)
 
 
 QUERIES = [("hoa", False), ("dat dai", False), ('"phát triển du lịch"', False),
