@@ -70,8 +70,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.scanner.views import bp as scanner_bp
     from app.search.views import bp as search_bp
     from app.tasks.views import bp as tasks_bp
+    from app.filelists.views import bp as filelists_bp
+    from app.casefiles.views import bp as casefiles_bp
+    from app.records.views import bp as records_bp
+    from app.preservation.views import bp as preservation_bp
     for bp in (auth_bp, incoming_bp, outgoing_bp, documents_bp, tasks_bp, admin_bp, api_bp,
-               search_bp, scanner_bp):
+               search_bp, scanner_bp, filelists_bp, casefiles_bp, records_bp, preservation_bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)  # bearer tokens only, never cookies
 

@@ -89,6 +89,9 @@ def register(app: Flask) -> None:
     from app import cli_search
     cli_search.register(app)
     from app import cli_scanner; cli_scanner.register(app)  # flask scanner ...
+    from app import cli_preservation, cli_records
+    cli_records.register(app)        # flask records ...
+    cli_preservation.register(app)   # flask preservation ...
 
 
 def _register_routing_commands(app: Flask) -> None:

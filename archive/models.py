@@ -735,3 +735,7 @@ class ScanIntake(Base):
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Case files and the archive live in their own module (same metadata).
+from archive import filing_models  # noqa: E402,F401

@@ -302,6 +302,12 @@ EN = {
  'Thông tin dưới đây được gợi ý từ trang đầu của tệp quét: hãy kiểm tra và sửa trước khi vào sổ.': 'The details below are suggested from the first page of the scan: check and correct them before registering.',
 }
 
+# Texts of later areas live beside this file, one module per area
+# (translations_en_<area>.py, each defining EN), so parallel work never
+# edits the same dictionary.
+for _extra in sorted(__import__("pathlib").Path(__file__).parent.glob("translations_en_*.py")):
+    EN.update(__import__("runpy").run_path(str(_extra))["EN"])
+
 if __name__ == "__main__":
     from babel.messages.pofile import read_po, write_po
     path = "translations/en/LC_MESSAGES/messages.po"
