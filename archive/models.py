@@ -234,6 +234,9 @@ class DocumentFile(Base):
     signature_status: Mapped[str | None] = mapped_column(String(12))  # none|valid|modified|invalid|untrusted
     signature_report: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the content was destroyed under a disposal decision (the
+    # metadata stays; the bytes are gone unless another live file holds them).
+    destroyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class DocumentAccess(Base):
