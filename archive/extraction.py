@@ -50,7 +50,7 @@ from archive.errors import ArchiveError, Msg
 
 __all__ = ["Extraction", "ExtractionError", "PdfPasswordProtected", "PdfUnreadable",
            "PageImageTooLarge", "OcrTimedOut", "OcrFailed", "STEPS", "extract",
-           "MIN_TEXT_CHARS"]
+           "MIN_TEXT_CHARS", "run_ocr_child"]
 
 # A page whose text layer has fewer letters and digits than this is treated as
 # a scan (a page number or a stray header does not make a page "text").
@@ -401,27 +401,11 @@ def _run_ocrmypdf(work: _Work, src: Path, out: Path, folder: Path,
                "optimize": 1}
     if work.force:
         options["mode"] = "force"
-    options_path = folder / "options.json"
-    options_path.write_text(json.dumps(options), encoding="utf-8")
-    tmp = folder / "tmp"
-    tmp.mkdir()
-    # The child inherits this process's environment plus its own TMPDIR (``env``
-    # adds variables and execs the command, so the pid stays the child's).
-    command = ["env", f"TMPDIR={tmp}", "OMP_THREAD_LIMIT=1", sys.executable, "-P", str(CHILD),
-               str(src), str(out), str(options_path)]
     limit = OCR_STARTUP_SECONDS + work.seconds_per_page * pages
-    with open(folder / "stderr.txt", "w+b") as errors:
-        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors,
-                                stdin=subprocess.DEVNULL, cwd=folder, start_new_session=True)
-        try:
-            _follow(proc, time.monotonic() + limit, progress)
-        except OcrTimedOut:
-            raise _timed_out(limit, pages) from None
-        finally:
-            _kill_group(proc)
-        errors.seek(0)
-        detail = errors.read()[-4000:].decode("utf-8", "replace")
-    code = proc.returncode
+    try:
+        code, detail = run_ocr_child(src, out, options, folder, limit, progress)
+    except OcrTimedOut:
+        raise _timed_out(limit, pages) from None
     if code == 0 and out.is_file():
         return
     if "DecompressionBomb" in detail or "decompression bomb" in detail.lower():
@@ -437,6 +421,39 @@ def _run_ocrmypdf(work: _Work, src: Path, out: Path, folder: Path,
     if kind == "input_file":
         raise _unreadable(last or "OCRmyPDF input error")
     raise _ocr_failed(f"mã lỗi {code} ({last}).", f"exit code {code} ({last}).", exit_code=code)
+
+
+def run_ocr_child(src: Path, out: Path, options: dict, folder: Path, limit: float,
+                  progress: Callable[[int], None] | None = None) -> tuple[int, str]:
+    """Run ``ocrmypdf.ocr(src, out, **options)`` in the killable child process.
+
+    Shared by text extraction and the PDF/A copies of ``archive.preservation``:
+    one place that bounds OCRmyPDF (and its Tesseract and Ghostscript) in time.
+    ``folder`` is a scratch folder of the caller (the child's TMPDIR goes
+    inside it). Returns OCRmyPDF's exit code and the tail of its stderr.
+
+    Raises:
+        OcrTimedOut (with an empty message: the caller says what timed out)
+        when ``limit`` seconds pass; the child and its children are killed.
+    """
+    options_path = folder / "options.json"
+    options_path.write_text(json.dumps(options), encoding="utf-8")
+    tmp = folder / "tmp"
+    tmp.mkdir(exist_ok=True)
+    # The child inherits this process's environment plus its own TMPDIR (``env``
+    # adds variables and execs the command, so the pid stays the child's).
+    command = ["env", f"TMPDIR={tmp}", "OMP_THREAD_LIMIT=1", sys.executable, "-P", str(CHILD),
+               str(src), str(out), str(options_path)]
+    with open(folder / "stderr.txt", "w+b") as errors:
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors,
+                                stdin=subprocess.DEVNULL, cwd=folder, start_new_session=True)
+        try:
+            _follow(proc, time.monotonic() + limit, progress or (lambda _n: None))
+        finally:
+            _kill_group(proc)
+        errors.seek(0)
+        detail = errors.read()[-4000:].decode("utf-8", "replace")
+    return proc.returncode, detail
 
 
 def _follow(proc: subprocess.Popen, deadline: float, progress: Callable[[int], None]) -> None:

@@ -302,7 +302,10 @@ class PreservationCopy(Base):
 
     sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), primary_key=True)
     pdfa_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"))
-    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|done|failed
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending|running|done|failed
+    # How the copy was made: converted (pages kept as they are), rasterised
+    # (pages as images with an OCR text layer), reused (the OCR copy of issue 5).
+    method: Mapped[str | None] = mapped_column(String(12))
     error: Mapped[str | None] = mapped_column(String(500))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

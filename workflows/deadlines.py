@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from archive.errors import Msg
 from archive.models import Task
+from workflows import archive_transfer
 from workflows.notify import Notice, doc_label, notify, send_pending
 from workflows.routing import Routing
 
@@ -28,6 +29,7 @@ class TickReport:
     overdue: int = 0
     mail_sent: int = 0
     mail_failed: int = 0
+    transfer_reminders: int = 0   # case files due for the agency archive (30 days ahead)
 
 
 def _due_tasks(session: Session, column, marker, now: datetime, limit: int) -> list[int]:
@@ -86,6 +88,8 @@ def tick(session: Session, routing: Routing, mailer=None, base_url: str = "",
     report.timers = routing.fire_due_timers(session, now)
     report.reminders = send_reminders(session, routing, now)
     report.overdue = mark_overdue(session, routing, now)
+    report.transfer_reminders = archive_transfer.send_transfer_reminders(
+        session, now, email=routing.settings.email)
     if mailer is not None:
         mail = send_pending(session, mailer, base_url)
         report.mail_sent, report.mail_failed = mail["sent"], mail["failed"]

@@ -132,18 +132,73 @@ def _ensure_documents(session: Session, org: Organization, storage: BlobStorage,
     return len(DOCUMENTS)
 
 
+# The demo danh mục hồ sơ (numbered per heading): heading, code, [(title, retention
+# code, người lập hồ sơ)]; "{year}" is the list's year.
+DEMO_FILE_LIST = [
+    ("Tổ chức cán bộ", "TCCB", [
+        ("Kế hoạch, báo cáo công tác tổ chức cán bộ năm {year}", "VV-02", "chanhvanphong"),
+        ("Hồ sơ tuyển dụng viên chức năm {year}", "70-01", "chanhvanphong"),
+        ("Hồ sơ thi đua, khen thưởng năm {year}", "10-02", "chanhvanphong")]),
+    ("Văn hóa", "VH", [
+        ("Hồ sơ tổ chức các hoạt động văn hóa chào mừng Tết Nguyên đán", "10-02",
+         "chuyenvien.vh"),
+        ("Hồ sơ lễ hội văn hóa truyền thống năm {year}", "10-02", "chuyenvien.vh"),
+        ("Công văn trao đổi về quản lý văn hóa năm {year}", "05-01", "truongphong.vh")]),
+    ("Du lịch", "DL", [
+        ("Hồ sơ công nhận điểm du lịch cấp tỉnh năm {year}", "VV-03", "chuyenvien.dl"),
+        ("Kế hoạch phát triển du lịch năm {year}", "10-02", "truongphong.dl")]),
+    ("Văn thư, lưu trữ", "VTLT", [
+        ("Sổ đăng ký văn bản đến năm {year}", "20-02", "vanthu"),
+        ("Tập lưu văn bản đi năm {year}", "50-01", "vanthu"),
+        ("Hồ sơ kiểm tra công tác văn thư, lưu trữ năm {year}", "10-02", "luutru")]),
+]
+
+
+def ensure_demo_file_list(session: Session, year: int):
+    """The demo agency's approved danh mục of ``year`` (left alone when the year
+    already has a list), written and approved through the use cases."""
+    from archive.filing_models import FileList, RetentionPeriod
+    from workflows import file_lists, retention_catalogue
+    retention_catalogue.ensure_seed(session)
+    session.commit()
+    org = session.scalar(select(Organization).where(Organization.organ_id == DEMO_ORGAN_ID))
+    found = session.scalar(select(FileList).where(FileList.organization_id == org.id,
+                                                  FileList.year == year))
+    if found is not None:
+        return found
+    clerk = Actor.of(directory.find_staff(session, "vanthu"))
+    periods = {p.code: p.id for p in session.scalars(select(RetentionPeriod))}
+    fl = file_lists.create_list(session, clerk, year, numbering="heading")
+    for title, suffix, entries in DEMO_FILE_LIST:
+        heading = file_lists.add_heading(session, clerk, year, fl.version,
+                                         {"title": title, "code_suffix": suffix})
+        for entry_title, retention, username in entries:
+            file_lists.add_entry(session, clerk, year, fl.version, {
+                "heading_id": heading.id, "title": entry_title.format(year=year),
+                "retention_id": periods[retention],
+                "creator_id": directory.find_staff(session, username).id})
+    leader = Actor.of(directory.find_staff(session, "giamdoc"))
+    return file_lists.approve_list(session, leader, year, fl.version)
+
+
 def load_demo(session: Session, storage: BlobStorage, limits: Limits,
               today: date | None = None, with_documents: bool = True, routing=None) -> dict:
-    """Create (or complete) the demo agency; return what was loaded."""
+    """Create (or complete) the demo agency; return what was loaded. With the
+    documents (``flask demo``) comes the approved danh mục hồ sơ of the year, so
+    files can be opened from it; the retention catalogue is always there."""
+    from workflows import retention_catalogue
     directory.seed_document_types(session)
+    retention_catalogue.ensure_seed(session)
     org = _ensure_org(session)
     depts = _ensure_departments(session, org)
     _ensure_people(session, org, depts)
     session.commit()
-    added = (_ensure_documents(session, org, storage, limits, today or incoming.vn_today(),
-                               routing)
+    today = today or incoming.vn_today()
+    added = (_ensure_documents(session, org, storage, limits, today, routing)
              if with_documents else 0)
     session.commit()
+    if with_documents:
+        ensure_demo_file_list(session, today.year)
     return {"organization": org.name, "documents_added": added,
             "logins": [(p[0], p[2]) for p in PEOPLE], "password": DEMO_PASSWORD,
             "pin": DEMO_PIN}

@@ -22,6 +22,7 @@ def upgrade():
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('pdfa_sha256', sa.String(length=64), nullable=True),
     sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('method', sa.String(length=12), nullable=True),
     sa.Column('error', sa.String(length=500), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),

@@ -174,8 +174,11 @@ def _overdue_state(document_id: int):
 
 
 def test_the_diagram_timer_fires_after_a_restart(app, database_url, tmp_path):
-    """The app that set the timer is gone; a new process runs the clock once."""
-    document_id = route_to_handling_due_in_seconds(app)
+    """The app that set the timer is gone; a new process runs the clock once.
+
+    Ten seconds of margin: the three routing steps must all be saved before
+    the timer is due, which took more than 3 s on a loaded 2-core CI box."""
+    document_id = route_to_handling_due_in_seconds(app, seconds=10)
     instance, notes, handle = _overdue_state(document_id)
     assert instance.next_due_at is not None and instance.next_due_at > datetime.now(timezone.utc)
     assert "overdue" not in notes and handle.overdue_at is None
