@@ -244,6 +244,9 @@ EN = {
  'Thông tin hiển thị trong kết quả': 'Fields shown in the results', 'Áp dụng': 'Apply',
  'Đoạn trích': 'Excerpt', 'Tìm thấy %(num)s văn bản': '%(num)s documents found',
  'Tìm thấy hơn %(num)s văn bản': 'More than %(num)s documents found',
+ 'Chỉ tài liệu đã nộp lưu trữ': 'Only records handed to the archive',
+ 'Chỉ tìm trong hồ sơ #%(id)s': 'Only in case file #%(id)s',
+ 'Tìm trong mọi văn bản': 'Search every document',
  '(đếm đến %(num)s; hãy thu hẹp tìm kiếm bằng bộ lọc)': '(counted up to %(num)s; narrow the search with the filters)',
  'Xuất Excel': 'Export to Excel', 'Xuất PDF': 'Export to PDF', 'số đến': 'arrival no.',
  'Không có văn bản nào khớp. Hãy bớt từ khóa hoặc bộ lọc, hoặc bỏ chọn “Đúng dấu”.':

@@ -32,7 +32,9 @@ TOTAL_LIMIT = index_module.TOTAL_LIMIT     # counted exactly up to this many (te
 MAX_SAVED = 50
 SORTS = ("relevance", "date")
 _DATE_FILTERS = ("issued_from", "issued_to", "arrival_from", "arrival_to")
-_INT_FILTERS = ("register_id", "department_id")
+_INT_FILTERS = ("register_id", "department_id", "case_file_id")
+_BOOL_FILTERS = ("in_archive",)
+_TRUE = ("1", "true", "on", "yes")
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,9 @@ class SearchParams:
             if not raw:
                 continue
             try:
-                if f.name in _DATE_FILTERS:
+                if f.name in _BOOL_FILTERS:
+                    values[f.name] = raw.lower() in _TRUE
+                elif f.name in _DATE_FILTERS:
                     values[f.name] = date.fromisoformat(raw)
                 elif f.name in _INT_FILTERS:
                     values[f.name] = int(raw)
@@ -76,7 +80,7 @@ class SearchParams:
         if problems:
             raise InvalidInput(Msg("Điều kiện tìm kiếm không hợp lệ.",
                                    "Invalid search parameters."), problems)
-        exact = str(args.get("exact") or "").lower() in ("1", "true", "on", "yes")
+        exact = str(args.get("exact") or "").lower() in _TRUE
         return cls(q=(args.get("q") or "").strip(), exact=exact, filters=Filters(**values),
                    sort=sort, page=page, per_page=per_page)
 
@@ -88,7 +92,9 @@ class SearchParams:
         if self.sort != "relevance":
             out["sort"] = self.sort
         for key, value in asdict(self.filters).items():
-            if value not in (None, ""):
+            if value is True:
+                out[key] = "1"
+            elif value not in (None, "", False):
                 out[key] = value.isoformat() if isinstance(value, date) else str(value)
         return out
 

@@ -14,11 +14,13 @@ from sqlalchemy import and_, delete, false, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from archive.access import visible_rows
+from archive.filing_models import FILE_TRANSFERRED, CaseFile, CaseFileItem
 from archive.models import DocumentAccess, SearchEntry
 from archive.search.index import CANDIDATES, FACETS, Filters, IndexEntry, Matches, \
     SearchRequest, Viewer
 
 E = SearchEntry.__table__.c
+ARCHIVED_STATUSES = (FILE_TRANSFERRED,)     # in the agency archive (disposed files are gone)
 ROW_COLUMNS = [E.document_id, E.sort_date, *(getattr(E, f) for f in FACETS)]
 
 
@@ -80,7 +82,25 @@ def filter_conditions(filters: Filters) -> list:
             conds.append(col >= lo)
         if hi:
             conds.append(col <= hi)
+    scope = scope_select(filters)
+    if scope is not None:
+        conds.append(E.document_id.in_(scope))
     return conds
+
+
+def scope_select(filters: Filters):
+    """The documents a case-file or archive filter keeps (None: no such filter).
+
+    A sub-query over ``case_file_items``, so the filter stays inside the
+    engine's statement and totals, facets and pages agree with it."""
+    if filters.case_file_id is None and not filters.in_archive:
+        return None
+    ids = select(CaseFileItem.document_id).join(CaseFile, CaseFile.id == CaseFileItem.case_file_id)
+    if filters.case_file_id is not None:
+        ids = ids.where(CaseFileItem.case_file_id == filters.case_file_id)
+    if filters.in_archive:
+        ids = ids.where(CaseFile.status.in_(ARCHIVED_STATUSES))
+    return ids
 
 
 def where_clause(request: SearchRequest, grants_as_exists: bool = False):

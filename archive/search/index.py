@@ -56,6 +56,8 @@ class Filters:
     issued_to: date | None = None
     arrival_from: date | None = None
     arrival_to: date | None = None
+    case_file_id: int | None = None      # only the documents of this case file (hồ sơ)
+    in_archive: bool = False             # only documents of files handed to the archive
 
     def equalities(self) -> dict:
         """The filters that are a plain ``column = value`` (one per facet)."""

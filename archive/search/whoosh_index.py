@@ -160,9 +160,9 @@ def word_query(query: ParsedQuery):
     return clauses[0] if len(clauses) == 1 else And(clauses)
 
 
-def filter_query(request: SearchRequest):
+def filter_query(request: SearchRequest, session: Session | None = None):
     """Visibility (``archive.access.visible_rows``) and filters, or None when
-    the viewer can see nothing at all."""
+    the viewer can see nothing at all (or a case-file filter keeps nothing)."""
     viewer = request.viewer
     visible = []
     if viewer.sees_open:
@@ -180,6 +180,14 @@ def filter_query(request: SearchRequest):
         if lo or hi:
             parts.append(NumericRange(name, lo.toordinal() if lo else None,
                                       hi.toordinal() if hi else None))
+    scope = common.scope_select(filters)
+    if scope is not None:
+        # A file holds a few hundred documents: their ids, read from the
+        # database, become part of the Whoosh query like the other filters.
+        ids = sorted(set(session.scalars(scope))) if session is not None else []
+        if not ids:
+            return None
+        parts.append(Or([Term("document_id", i) for i in ids]))
     return And(parts)
 
 
@@ -293,7 +301,7 @@ class WhooshIndex:
     # --- reading ----------------------------------------------------------------
 
     def search(self, session: Session, request: SearchRequest) -> Matches:
-        visible = filter_query(request)
+        visible = filter_query(request, session)
         if visible is None:
             return Matches(ids=[], total=0, facets={f: {} for f in FACETS})
         with self._index().searcher() as searcher:

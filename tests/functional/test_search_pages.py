@@ -368,6 +368,34 @@ def test_a_total_beyond_the_limit_says_more_than(app, client, browser, api, monk
     assert total_of(html) == 3 and 'id="total-capped"' not in html
 
 
+def test_search_inside_a_case_file_or_the_archive(app, client, browser, api):
+    from archive.filing_models import CaseFile, CaseFileItem
+    ids = seed()
+    clerk = who("vanthu")
+    archived = CaseFile(organization_id=clerk.organization_id, year=2026, code="01.VH",
+                        title="Hồ sơ lễ hội", creator_id=clerk.staff_id,
+                        start_date=TODAY, status="transferred", retention_years=10)
+    db.session.add(archived)
+    db.session.flush()
+    db.session.add(CaseFileItem(case_file_id=archived.id, document_id=ids["congvan"],
+                                ordinal=1, added_by_id=clerk.staff_id))
+    db.session.commit()
+    login(browser, "chanhvanphong")
+    _, html = page(client, q="du lich")
+    assert len(hit_ids(html)) == 3 and 'id="f-in_archive"' in html
+    _, html = page(client, q="du lich", in_archive="1")
+    assert hit_ids(html) == [ids["congvan"]] and 'id="f-in_archive" name="in_archive" value="1" checked' in html
+    _, html = page(client, q="du lich", case_file_id=str(archived.id))
+    assert hit_ids(html) == [ids["congvan"]]
+    assert 'id="case-file-scope"' in html and 'id="case-file-scope-clear" ' not in html
+    assert re.search(r'id="case-file-scope-clear">', html)
+    body = client.get("/api/v1/search", query_string={"q": "du lich", "in_archive": "1"},
+                      headers=api("chanhvanphong")).get_json()
+    assert [i["id"] for i in body["items"]] == [ids["congvan"]] and body["total"] == 1
+    resp, _ = page(client, q="du lich", case_file_id="x")
+    assert resp.status_code == 422
+
+
 # --- permissions ------------------------------------------------------------------
 
 def no_secret(text: str) -> None:

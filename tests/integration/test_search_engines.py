@@ -507,6 +507,46 @@ def test_routing_grant_makes_a_document_visible(app):
     assert search("di san", who="giamdoc").ids == [doc.id]
 
 
+def _case_file(code: str, status: str, documents: list[Document]) -> int:
+    from archive.filing_models import CaseFile, CaseFileItem
+    clerk = directory.find_staff(db.session, "vanthu")
+    row = CaseFile(organization_id=clerk.organization_id, year=2026, code=code,
+                   title=f"Hồ sơ {code}", creator_id=clerk.id, start_date=date(2026, 1, 5),
+                   status=status, retention_years=10)
+    db.session.add(row)
+    db.session.flush()
+    for n, doc in enumerate(documents, 1):
+        db.session.add(CaseFileItem(case_file_id=row.id, document_id=doc.id, ordinal=n,
+                                    added_by_id=clerk.id))
+    db.session.commit()
+    return row.id
+
+
+def test_case_file_and_archive_scopes(app):
+    """Searching inside one hồ sơ, or only in files handed to the archive: the
+    scope is part of the engine's query, so totals and facets agree with it."""
+    a = register(subject="Kế hoạch tổ chức lễ hội văn hóa", document_type="KH")
+    b = register(subject="Báo cáo lễ hội văn hóa dân gian", document_type="BC")
+    c = register(subject="Thông báo lễ hội văn hóa thể thao", document_type="TB")
+    secret = register(subject="Lễ hội văn hóa: phương án bảo vệ", document_type="KH",
+                      confidentiality="secret")
+    open_file = _case_file("01.VH", "open", [a, b, secret])
+    archived = _case_file("02.VH", "transferred", [b, c])
+    assert set(search("le hoi").ids) >= {a.id, b.id, c.id}
+    inside = search("le hoi", case_file_id=open_file)
+    assert set(inside.ids) == {a.id, b.id, secret.id} and inside.total == 3
+    assert inside.facets["document_type"] == {"KH": 2, "BC": 1}
+    # the scope never widens visibility: the leader does not see the secret one
+    assert set(search("le hoi", who="giamdoc", case_file_id=open_file).ids) == {a.id, b.id}
+    assert set(search("", case_file_id=archived).ids) == {b.id, c.id}
+    assert set(search("le hoi", in_archive=True).ids) == {b.id, c.id}
+    # both: this file, if it is in the archive
+    assert set(search("dan gian", in_archive=True, case_file_id=archived).ids) == {b.id}
+    assert search("dan gian", in_archive=True, case_file_id=open_file).total == 0
+    assert search("the thao", case_file_id=open_file).total == 0
+    assert search("le hoi", case_file_id=999999).total == 0
+
+
 def test_changes_and_removals_are_followed(app):
     index = wiring.search_index()
     keep = register(subject="Công văn về lễ hội truyền thống")
