@@ -90,6 +90,10 @@ class Config:
     # A file is taken once its size stayed the same between two looks, or it was
     # not touched for this long (a scanner still writing over SMB is left alone).
     SCAN_SETTLE_SECONDS = _env_int("EOFFICE_SCAN_SETTLE_SECONDS", 30)
+    # When a closed case file is due at the agency archive (archive/filing_rules.py):
+    # "decree30" = 1 year from the day the work ended (Decree 30/2020 Điều 30.2),
+    # "archive_law_2024" = by the end of the year after the one the work ended.
+    FILING_TRANSFER_RULE = _env("EOFFICE_FILING_TRANSFER_RULE", "decree30")
 
     # Uploads and untrusted-file limits (DOMAIN §2.12, issue: bad input).
     MAX_FILE_BYTES = _env_int("EOFFICE_MAX_FILE_MB", 50) * 1024 * 1024
