@@ -20,7 +20,7 @@ from app.extensions import db
 from app.security import current_actor, current_language
 from archive import directory, filing_rules
 from archive.errors import ArchiveError, NotFound
-from archive.filing_models import FILE_DISPOSED, FILE_TRANSFERRED, CaseFile, DisposalDecision
+from archive.filing_models import FILE_DISPOSED, FILE_TRANSFERRED, DisposalDecision
 from archive.models import Department, Staff
 from workflows import (archive_access, archive_transfer, disposal, file_index_report,
                        retention)
@@ -224,9 +224,18 @@ def file_show(case_file_id: int):
         changes=retention.changes_of(db.session, case_file) if manager else [],
         decision=(db.session.get(DisposalDecision, case_file.disposal_decision_id)
                   if case_file.disposal_decision_id else None),
-        disposed=case_file.status == FILE_DISPOSED,
+        disposed=case_file.status == FILE_DISPOSED, can_export=_can_export(actor, case_file),
         leaders=[s for s in directory.staff_of(db.session, actor.organization_id)
                  if "leader" in s.roles])
+
+
+def _can_export(actor, case_file) -> bool:
+    """Whether the case-file pages' exports (which log the use themselves) apply."""
+    try:
+        from workflows.case_files import can_see
+    except ImportError:
+        return False
+    return case_file.status == FILE_TRANSFERRED and can_see(actor, case_file)
 
 
 @bp.get("/files/<int:case_file_id>/download/<int:file_id>")
@@ -364,7 +373,7 @@ def decision_execute(decision_id: int):
     return redirect(url_for("records.decision_show", decision_id=decision_id))
 
 
-# --- access requests and the sổ sử dụng bản lưu ------------------------------------------------------
+# --- access requests and the sổ sử dụng bản lưu ---------------------------------------
 
 @bp.get("/requests")
 @login_required
