@@ -38,7 +38,7 @@ from archive.bagit_package import BagFile, build_bag_zip, safe_name
 from archive.db import utcnow
 from archive.errors import Conflict, InvalidInput, Msg, NotFound, PermissionDenied
 from archive.filing_models import (FILE_CLOSED, FILE_DISPOSED, FILE_OPEN, FILE_TRANSFERRED,
-                                   ArchiveUse, CaseFile, CaseFileItem, FileList,
+                                   CaseFile, CaseFileItem, FileList,
                                    FileListEntry, PreservationCopy, RetentionPeriod)
 from archive.identity import Actor
 from archive.models import Document, DocumentFile, Organization, ProcessingNote, Staff
@@ -654,8 +654,14 @@ class Export:
 
 
 def _for_export(session: Session, actor: Actor, file_id: int) -> CaseFile:
-    """A file the actor may see whole: every document in it visible to him."""
+    """A file the actor may see whole: every document in it visible to him, and,
+    once it is in the archive, the archive's rule for using it (a restricted
+    file needs the archivist or a granted request, even for its creator)."""
     cf = get_file(session, actor, file_id)
+    if cf.status == FILE_TRANSFERRED:
+        from workflows import archive_access
+        if not archive_access.permission(session, actor, cf).allowed:
+            raise PermissionDenied(archive_access.NO_ACCESS)
     hidden = len(cf.items) - len(visible_document_ids(session, actor, cf))
     if hidden:
         raise PermissionDenied(Msg(
@@ -674,8 +680,8 @@ def _record_export(session: Session, actor: Actor, cf: CaseFile, fmt: str) -> No
     """Audit the export; an archived file's use also goes into the sổ sử dụng bản lưu."""
     _audit(session, actor, "casefile_export", cf, format=fmt)
     if cf.status == FILE_TRANSFERRED:
-        session.add(ArchiveUse(organization_id=cf.organization_id, staff_id=actor.staff_id,
-                               case_file_id=cf.id, action="export", notes=fmt))
+        from workflows import archive_access
+        archive_access.log_use(session, actor, cf, "export", notes=fmt)
     session.commit()
 
 

@@ -138,3 +138,28 @@ def test_the_usage_register_prints_nine_columns_for_a_period(app):
         archive_access.usage_lines(db.session, who("chuyenvien.vh"), None, None)
     with pytest.raises(InvalidInput):
         archive_access.print_usage(db.session, who("luutru"), today, earlier, "pdf")
+
+
+def test_exporting_a_restricted_archived_file_follows_the_archive_rule(app):
+    """Once transferred, even the file's creator exports a restricted file only
+    with the archivist's grant, and the export is a line of the sổ sử dụng."""
+    from archive import access
+    from workflows import case_files
+    doc = register("Hồ sơ giải quyết khiếu nại")
+    access.grant(db.session, doc.id, staff_id("chuyenvien.vh"))    # he handled it
+    cf = make_file(doc, rights="restricted")
+    transfer(cf)
+    creator = who("chuyenvien.vh")
+    before = len(uses())
+    with pytest.raises(PermissionDenied):
+        case_files.export_xml(db.session, creator, cf.id)
+    db.session.rollback()
+    assert len(uses()) == before
+    req = archive_access.request_access(db.session, creator, cf.id, "Trả lời đơn thư")
+    archive_access.decide_request(db.session, who("luutru"), req.id, grant=True,
+                                  valid_until=TODAY + timedelta(days=3650), today=TODAY)
+    exported = case_files.export_xml(db.session, creator, cf.id)
+    assert exported.data.startswith(b"<?xml")
+    line = uses()[-1]
+    assert (line.action, line.staff_id, line.permitted_by_id, line.request_id) == \
+        ("export", staff_id("chuyenvien.vh"), staff_id("luutru"), req.id)
