@@ -105,7 +105,8 @@ def _register_routing_commands(app: Flask) -> None:
         report = run_tick(app)
         click.echo(f"Bộ hẹn giờ: {report.timers}, nhắc hạn: {report.reminders}, "
                    f"quá hạn: {report.overdue}, thư đã gửi: {report.mail_sent}, "
-                   f"thư lỗi: {report.mail_failed}")
+                   f"thư lỗi: {report.mail_failed}, "
+                   f"nhắc nộp lưu hồ sơ: {report.transfer_reminders}")
 
     @jobs_group.command("clock")
     @click.option("--once", is_flag=True, help="One pass, then exit.")

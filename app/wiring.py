@@ -52,6 +52,9 @@ def init_app(app: Flask) -> None:
     from app.jobs import enqueue_text
     from workflows import extraction
     extraction.install(enqueue_text)
+    # PDF/A copies of archived PDFs: queued by the transfer, enqueued after its commit.
+    from app.preservation import jobs as preservation_jobs
+    preservation_jobs.install(app)
 
 
 def _index_of_session(session):

@@ -18,11 +18,13 @@ if [[ "${1:-}" == "--with-tests" ]]; then WITH_TESTS=1; fi
 # LibreOffice converts DOCX drafts; SoftHSM2/OpenSC hold PKCS#11 keys; poppler
 # renders pages (pdftoppm) and checks signatures independently (pdfsig).
 # Tesseract with Vietnamese data, Ghostscript, pngquant and unpaper: OCR of scans
-# through OCRmyPDF (STACK.md §5).
+# through OCRmyPDF (STACK.md §5). postgresql-client: pg_dump / pg_restore for
+# `flask preservation backup|restore` on PostgreSQL.
 APT_PACKAGES=(fonts-liberation2 fonts-dejavu-core libreoffice-writer-nogui softhsm2 opensc
               poppler-utils tesseract-ocr tesseract-ocr-vie ghostscript pngquant unpaper)
 if [[ $WITH_TESTS -eq 1 ]]; then APT_PACKAGES+=(chromium libnss3-tools); fi
 if ! command -v npm >/dev/null 2>&1; then APT_PACKAGES+=(npm); fi
+if ! command -v pg_dump >/dev/null 2>&1; then APT_PACKAGES+=(postgresql-client); fi
 if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then APT_PACKAGES+=(python3-venv); fi
 
 missing=()
