@@ -740,5 +740,6 @@ class ScanIntake(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-# Case files and the archive live in their own module (same metadata).
-from archive import filing_models  # noqa: E402,F401
+# Case files and the archive live in their own module (same metadata); importing
+# it here registers its tables wherever the models are loaded.
+from archive import filing_models  # noqa: E402,F401  (registers the tables)

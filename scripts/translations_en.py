@@ -247,6 +247,7 @@ EN = {
  'Chỉ tài liệu đã nộp lưu trữ': 'Only records handed to the archive',
  'Chỉ tìm trong hồ sơ #%(id)s': 'Only in case file #%(id)s',
  'Tìm trong mọi văn bản': 'Search every document',
+ 'Tìm trong hồ sơ này': 'Search in this file',
  '(đếm đến %(num)s; hãy thu hẹp tìm kiếm bằng bộ lọc)': '(counted up to %(num)s; narrow the search with the filters)',
  'Xuất Excel': 'Export to Excel', 'Xuất PDF': 'Export to PDF', 'số đến': 'arrival no.',
  'Không có văn bản nào khớp. Hãy bớt từ khóa hoặc bộ lọc, hoặc bỏ chọn “Đúng dấu”.':

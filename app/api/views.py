@@ -169,15 +169,6 @@ def get_task(task_id: int):
     return jsonify(task_json(task, inbox.is_overdue(task)))
 
 
-def _json_body() -> dict:
-    body = request.get_json(silent=True)
-    if body is None and not request.data:
-        return {}
-    if not isinstance(body, dict):
-        raise BadRequest()
-    return body
-
-
 @bp.post("/tasks/<int:task_id>/complete")
 @token_required
 def complete_task(task_id: int):

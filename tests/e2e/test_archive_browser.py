@@ -110,4 +110,14 @@ def test_the_archivist_receives_a_file_and_finds_its_document(chromium, live_ser
     hit.locator(".hit-title a").click()
     expect(page).to_have_url(re.compile(rf"/documents/{seeded['document_id']}$"))
     expect(page.locator("#doc-files")).to_contain_text(seeded["code"])
+
+    # From the archived file's page: search inside that file only.
+    page.goto(live_server.url(f"/archive/files/{seeded['file_id']}"))
+    page.get_by_role("link", name="Tìm trong hồ sơ này").click()
+    box = page.get_by_role("searchbox", name="Từ khóa")
+    box.fill("le hoi")
+    box.press("Enter")
+    expect(page.locator("#case-file-scope")).to_be_visible()
+    expect(hits).to_have_count(1)
+    assert hits.first.get_attribute("data-document-id") == str(seeded["document_id"])
     context.close()
