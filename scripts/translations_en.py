@@ -310,7 +310,8 @@ EN = {
 # (translations_en_<area>.py, each defining EN), so parallel work never
 # edits the same dictionary.
 for _extra in sorted(__import__("pathlib").Path(__file__).parent.glob("translations_en_*.py")):
-    EN.update(__import__("runpy").run_path(str(_extra))["EN"])
+    for _vi, _en in __import__("runpy").run_path(str(_extra))["EN"].items():
+        EN.setdefault(_vi, _en)     # a text translated earlier keeps its translation
 
 if __name__ == "__main__":
     from babel.messages.pofile import read_po, write_po
