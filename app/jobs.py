@@ -26,7 +26,8 @@ def run_tick(app: Flask) -> TickReport:
     """One pass of the routing clock in ``app``'s context."""
     with app.app_context():
         try:
-            return tick(db.session, wiring.routing(), wiring.mailer(), app.config["BASE_URL"])
+            return tick(db.session, wiring.routing(), wiring.mailer(), app.config["BASE_URL"],
+                        exchange=wiring.exchange_transports())
         finally:
             db.session.remove()
 

@@ -135,6 +135,14 @@ def search_index():
     return current_app.extensions["eoffice.search"]
 
 
+def exchange_transports():
+    """How edXML packages reach recipients (local agencies directly, peers by HTTPS)."""
+    from workflows.exchange_out import DEFAULT_MAX_ATTEMPTS, Transports
+    return Transports(storage(), timeout=float(current_app.config.get("EXCHANGE_TIMEOUT_SECONDS", 30)),
+                      max_attempts=int(current_app.config.get("EXCHANGE_MAX_ATTEMPTS",
+                                                              DEFAULT_MAX_ATTEMPTS)))
+
+
 def storage() -> FilesystemBlobStorage:
     return current_app.extensions["eoffice.storage"]
 

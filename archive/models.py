@@ -743,3 +743,4 @@ class ScanIntake(Base):
 # Case files and the archive live in their own module (same metadata); importing
 # it here registers its tables wherever the models are loaded.
 from archive import filing_models  # noqa: E402,F401  (registers the tables)
+from archive import exchange_models  # noqa: E402,F401  (registers the tables)

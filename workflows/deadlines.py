@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from archive.errors import Msg
 from archive.models import Task
-from workflows import archive_transfer
+from workflows import archive_transfer, exchange_in, exchange_out
 from workflows.notify import Notice, doc_label, notify, send_pending
 from workflows.routing import Routing
 
@@ -30,6 +30,10 @@ class TickReport:
     mail_sent: int = 0
     mail_failed: int = 0
     transfer_reminders: int = 0   # case files due for the agency archive (30 days ahead)
+    exchange_statuses: int = 0    # 04/05/06 queued for senders of exchanged documents
+    exchange_delivered: int = 0   # edXML packages delivered this pass
+    exchange_retrying: int = 0    # deliveries that failed and wait for their next attempt
+    exchange_failed: int = 0      # deliveries given up (refused, or too many attempts)
 
 
 def _due_tasks(session: Session, column, marker, now: datetime, limit: int) -> list[int]:
@@ -81,8 +85,12 @@ def mark_overdue(session: Session, routing: Routing, now: datetime, limit: int =
 
 
 def tick(session: Session, routing: Routing, mailer=None, base_url: str = "",
-         now: datetime | None = None) -> TickReport:
-    """One pass of the clock; run every ``ROUTING_CLOCK_SECONDS``."""
+         now: datetime | None = None, exchange=None) -> TickReport:
+    """One pass of the clock; run every ``ROUTING_CLOCK_SECONDS``.
+
+    ``exchange`` (a ``workflows.exchange_out.Transports``) also sends the edXML
+    outbox and the route statuses owed to senders.
+    """
     now = now or routing.clock()
     report = TickReport()
     report.timers = routing.fire_due_timers(session, now)
@@ -90,6 +98,11 @@ def tick(session: Session, routing: Routing, mailer=None, base_url: str = "",
     report.overdue = mark_overdue(session, routing, now)
     report.transfer_reminders = archive_transfer.send_transfer_reminders(
         session, now, email=routing.settings.email)
+    if exchange is not None:
+        report.exchange_statuses = exchange_in.sync_route_statuses(session, exchange.storage, now)
+        sent = exchange_out.deliver_due(session, exchange.storage, exchange, now)
+        report.exchange_delivered, report.exchange_retrying = sent.delivered, sent.retrying
+        report.exchange_failed = sent.failed
     if mailer is not None:
         mail = send_pending(session, mailer, base_url)
         report.mail_sent, report.mail_failed = mail["sent"], mail["failed"]
