@@ -102,6 +102,14 @@ class Config:
     PROBE_TIMEOUT_SECONDS = _env_int("EOFFICE_PROBE_TIMEOUT", 30)
     PROBE_MEMORY_MB = _env_int("EOFFICE_PROBE_MEMORY_MB", 768)
 
+    # Inter-agency exchange of edXML packages (issue 7, DOMAIN §6): seconds a
+    # delivery to another installation may take, attempts before a package is
+    # marked failed (then the clerk resends it), and the largest package the
+    # exchange inbox accepts (HTTP 413 beyond).
+    EXCHANGE_TIMEOUT_SECONDS = _env_int("EOFFICE_EXCHANGE_TIMEOUT_SECONDS", 30)
+    EXCHANGE_MAX_ATTEMPTS = _env_int("EOFFICE_EXCHANGE_MAX_ATTEMPTS", 20)
+    EXCHANGE_MAX_PACKAGE_MB = _env_int("EOFFICE_EXCHANGE_MAX_PACKAGE_MB", 100)
+
     # Authentication.
     LOGIN_MAX_FAILURES = _env_int("EOFFICE_LOGIN_MAX_FAILURES", 5)
     LOGIN_LOCK_MINUTES = _env_int("EOFFICE_LOGIN_LOCK_MINUTES", 15)

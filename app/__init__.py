@@ -75,9 +75,10 @@ def _register_blueprints(app: Flask) -> None:
     from app.records.views import bp as records_bp
     from app.preservation.views import bp as preservation_bp
     from app.reports.views import bp as reports_bp
+    from app.exchange.views import bp as exchange_bp
     for bp in (auth_bp, incoming_bp, outgoing_bp, documents_bp, tasks_bp, admin_bp, api_bp,
                search_bp, scanner_bp, filelists_bp, casefiles_bp, records_bp, preservation_bp,
-               reports_bp):
+               reports_bp, exchange_bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)  # bearer tokens only, never cookies
 

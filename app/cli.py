@@ -107,6 +107,9 @@ def _register_routing_commands(app: Flask) -> None:
                    f"quá hạn: {report.overdue}, thư đã gửi: {report.mail_sent}, "
                    f"thư lỗi: {report.mail_failed}, "
                    f"nhắc nộp lưu hồ sơ: {report.transfer_reminders}")
+        click.echo(f"Liên thông: đã gửi {report.exchange_delivered}, "
+                   f"chờ gửi lại {report.exchange_retrying}, thất bại {report.exchange_failed}, "
+                   f"trạng thái xử lý {report.exchange_statuses}")
 
     @jobs_group.command("clock")
     @click.option("--once", is_flag=True, help="One pass, then exit.")

@@ -137,10 +137,9 @@ def search_index():
 
 def exchange_transports():
     """How edXML packages reach recipients (local agencies directly, peers by HTTPS)."""
-    from workflows.exchange_out import DEFAULT_MAX_ATTEMPTS, Transports
-    return Transports(storage(), timeout=float(current_app.config.get("EXCHANGE_TIMEOUT_SECONDS", 30)),
-                      max_attempts=int(current_app.config.get("EXCHANGE_MAX_ATTEMPTS",
-                                                              DEFAULT_MAX_ATTEMPTS)))
+    from workflows.exchange_out import Transports
+    return Transports(storage(), timeout=float(current_app.config["EXCHANGE_TIMEOUT_SECONDS"]),
+                      max_attempts=int(current_app.config["EXCHANGE_MAX_ATTEMPTS"]))
 
 
 def storage() -> FilesystemBlobStorage:

@@ -66,13 +66,16 @@ __all__ = [
     "DeliveryReport",
     "Transports",
     "backoff",
+    "deactivate_peer",
     "deliver_due",
     "organ_of",
+    "peers",
     "queue_issued",
     "queue_status",
     "recall",
     "recipients",
     "retry",
+    "set_peer",
     "set_recipients",
 ]
 
@@ -152,16 +155,31 @@ def recipients(session: Session, document_id: int) -> list[OutgoingRecipient]:
         OutgoingRecipient.document_id == document_id).order_by(OutgoingRecipient.id)))
 
 
+def _require_admin(actor: Actor) -> None:
+    if not actor.has("admin"):
+        raise PermissionDenied(Msg("Chỉ quản trị khai báo cơ quan liên thông.",
+                                   "Only the admin declares exchange peers."))
+
+
+def peers(session: Session, actor: Actor) -> list[ExchangePeer]:
+    """The agencies on other installations, active first, for the admin's page."""
+    _require_admin(actor)
+    return list(session.scalars(select(ExchangePeer).order_by(
+        ExchangePeer.active.desc(), ExchangePeer.organ_id)))
+
+
 def set_peer(session: Session, actor: Actor, *, organ_id: str, name: str, endpoint_url: str,
-             outbound_token: str, transport: str = "https") -> tuple[ExchangePeer, str]:
+             outbound_token: str | None, transport: str = "https",
+             new_token: bool = True) -> tuple[ExchangePeer, str]:
     """Add or update an agency on another installation; commits.
 
     Returns the peer and a new inbound token, shown once to the admin, which
     the peer must present to our exchange inbox (only its SHA-256 is kept).
+    Editing a known peer with ``new_token=False`` keeps its inbound token
+    (and returns ""), and ``outbound_token=None`` keeps the one it gave us,
+    so correcting a name or an address does not break the link.
     """
-    if not actor.has("admin"):
-        raise PermissionDenied(Msg("Chỉ quản trị khai báo cơ quan liên thông.",
-                                   "Only the admin declares exchange peers."))
+    _require_admin(actor)
     organ_id = (organ_id or "").strip().upper()
     if not is_organ_id(organ_id):
         raise InvalidInput(Msg("Mã định danh cơ quan không hợp lệ.", "Invalid organ identifier."),
@@ -173,17 +191,40 @@ def set_peer(session: Session, actor: Actor, *, organ_id: str, name: str, endpoi
     if peer is None:
         peer = ExchangePeer(organ_id=organ_id)
         session.add(peer)
-    inbound = secrets.token_urlsafe(32)
+        new_token = True
     peer.name, peer.transport, peer.active = (name or "").strip()[:200], transport, True
-    peer.endpoint_url, peer.outbound_token = (endpoint_url or "").strip() or None, outbound_token
-    peer.inbound_token_sha256 = hashlib.sha256(inbound.encode()).hexdigest()
+    peer.endpoint_url = (endpoint_url or "").strip() or None
+    if outbound_token is not None or peer.outbound_token is None:
+        peer.outbound_token = (outbound_token or "").strip() or None
+    inbound = ""
+    if new_token:
+        inbound = secrets.token_urlsafe(32)
+        peer.inbound_token_sha256 = hashlib.sha256(inbound.encode()).hexdigest()
     session.flush()
     audit.record(session, actor_id=actor.staff_id, actor_name=actor.username,
                  action="exchange_peer", object_type="exchange_peer", object_id=peer.id,
                  details={"organ_id": organ_id, "transport": transport,
-                          "endpoint_url": peer.endpoint_url})
+                          "endpoint_url": peer.endpoint_url, "new_token": new_token})
     session.commit()
     return peer, inbound
+
+
+def deactivate_peer(session: Session, actor: Actor, peer_id: int) -> ExchangePeer:
+    """Stop exchanging with a peer; commits.
+
+    Its token no longer opens our inbox and packages for it wait (no route)
+    until it is declared again; the row stays for the history.
+    """
+    _require_admin(actor)
+    peer = session.get(ExchangePeer, peer_id)
+    if peer is None:
+        raise NotFound(Msg("Không tìm thấy cơ quan liên thông.", "Exchange peer not found."))
+    peer.active = False
+    audit.record(session, actor_id=actor.staff_id, actor_name=actor.username,
+                 action="exchange_peer_off", object_type="exchange_peer", object_id=peer.id,
+                 details={"organ_id": peer.organ_id})
+    session.commit()
+    return peer
 
 
 # --- building packages ---------------------------------------------------------

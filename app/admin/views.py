@@ -173,3 +173,72 @@ def save_holidays():
                                holidays_value=request.form.get("holidays", ""))
     flash(_("Đã lưu %(n)s ngày nghỉ.", n=count), "success")
     return redirect(url_for("admin.processes_page"))
+
+
+# --- exchange peers (agencies on other installations, DOMAIN §6) ----------------------
+
+def _peers_page(status: int = 200, **extra):
+    from flask import make_response
+
+    from workflows import exchange_out
+    response = make_response(render_template(
+        "admin/exchange_peers.html", peers=exchange_out.peers(db.session, current_actor()),
+        inbox_path="/api/v1/exchange/inbox", **extra), status)
+    response.headers["Cache-Control"] = "no-store"  # may carry a token shown once
+    return response
+
+
+@bp.get("/exchange-peers")
+@roles_required("admin")
+def exchange_peers():
+    return _peers_page()
+
+
+@bp.get("/exchange-peers/<int:peer_id>")
+@roles_required("admin")
+def edit_exchange_peer(peer_id: int):
+    from archive.exchange_models import ExchangePeer
+    peer = db.session.get(ExchangePeer, peer_id)
+    if peer is None:
+        return _peers_page(404, message=_("Không tìm thấy cơ quan liên thông."))
+    return _peers_page(editing=peer)
+
+
+@bp.post("/exchange-peers")
+@roles_required("admin")
+def save_exchange_peer():
+    """Add a peer (a new inbound token, shown once on the page that answers) or
+    edit one (its tokens kept unless the admin asks for a new one)."""
+    from archive.exchange_models import ExchangePeer
+    from workflows import exchange_out
+    form = request.form
+    editing = None
+    if (form.get("peer_id") or "").isdigit():
+        editing = db.session.get(ExchangePeer, int(form["peer_id"]))
+        if editing is None:
+            return _peers_page(404, message=_("Không tìm thấy cơ quan liên thông."))
+    outbound = (form.get("outbound_token") or "").strip()
+    try:
+        peer, inbound = exchange_out.set_peer(
+            db.session, current_actor(),
+            organ_id=editing.organ_id if editing else form.get("organ_id", ""),
+            name=form.get("name", ""), endpoint_url=form.get("endpoint_url", ""),
+            outbound_token=outbound or (None if editing else ""),
+            transport=form.get("transport", "https"),
+            new_token=editing is None or form.get("new_token") == "1")
+    except ArchiveError as exc:
+        db.session.rollback()
+        lang = current_language()
+        return _peers_page(422, message=exc.message.text(lang), editing=editing,
+                           errors={k: v.text(lang) for k, v in exc.fields.items()},
+                           values=form.to_dict())
+    return _peers_page(saved=peer, inbound_token=inbound)
+
+
+@bp.post("/exchange-peers/<int:peer_id>/deactivate")
+@roles_required("admin")
+def deactivate_exchange_peer(peer_id: int):
+    from workflows import exchange_out
+    peer = exchange_out.deactivate_peer(db.session, current_actor(), peer_id)
+    flash(_("Đã ngừng liên thông với %(organ)s.", organ=peer.organ_id), "success")
+    return redirect(url_for("admin.exchange_peers"))

@@ -17,7 +17,7 @@ from app.incoming.views import _int_arg
 from app.security import current_actor, current_language, roles_required
 from archive import access, directory, registers
 from archive.errors import ArchiveError, FileRejected, InvalidInput, NotFound
-from workflows import case_files, inbox, incoming, issuing, outgoing
+from workflows import case_files, exchange_panel, inbox, incoming, issuing, outgoing
 from workflows.incoming import Upload
 from workflows.outgoing_form import AUTHORITIES, AUTHORITY_LABELS
 from workflows.routing import can_work
@@ -174,7 +174,8 @@ def _page_context(actor, document_id: int) -> dict:
                                              include_confidential=actor.has("clerk")),
         "today": incoming.vn_today(), "is_overdue": inbox.is_overdue,
         "source_labels": SOURCE_LABELS, "approval_labels": APPROVAL_LABELS,
-        "casefiles": case_files.document_panel(db.session, actor, doc.id)}
+        "casefiles": case_files.document_panel(db.session, actor, doc.id),
+        "exchange": exchange_panel.sending_panel(db.session, actor, doc.id)}
 
 
 def _render_page(document_id: int, *, message: str | None = None,

@@ -41,6 +41,7 @@ URGENCY_LABELS = {"normal": _l("Thường"), "urgent": _l("Khẩn"),
                   "very_urgent": _l("Thượng khẩn"), "flash": _l("Hỏa tốc")}
 STATUS_LABELS = {"registered": _l("Đã vào sổ"), "assigned": _l("Đã phân phối (04)"),
                  "in_progress": _l("Đang xử lý (05)"), "done": _l("Hoàn thành (06)"),
+                 "recalled": _l("Đã thu hồi"),
                  **OUTGOING_STATUS_LABELS}
 SORT_LABELS = {"relevance": _l("Liên quan nhất"), "date": _l("Mới nhất")}
 
