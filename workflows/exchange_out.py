@@ -346,11 +346,22 @@ def recall(session: Session, actor: Actor, storage: BlobStorage, document_id: in
     if not reason:
         raise InvalidInput(Msg("Cần ghi lý do thu hồi.", "A reason for the recall is required."),
                            {"reason": Msg("Bắt buộc", "Required")})
+    # One recall per recipient, even for two quick clicks: the document row is
+    # locked (PostgreSQL; SQLite writers are serialised anyway) before looking.
+    session.execute(select(OutgoingDocument.document_id)
+                    .where(OutgoingDocument.document_id == document_id).with_for_update())
     sent = list(session.scalars(select(ExchangeOutbox).where(
         ExchangeOutbox.document_id == document_id, ExchangeOutbox.kind == "edoc")))
     if not sent:
         raise Conflict(Msg("Văn bản chưa được gửi điện tử cho cơ quan nào.",
                            "The document was not sent electronically to any agency."))
+    recalled = set(session.scalars(select(ExchangeOutbox.recipient_organ_id).where(
+        ExchangeOutbox.document_id == document_id, ExchangeOutbox.kind == "revocation")))
+    sent = [row for row in sent if row.recipient_organ_id not in recalled]
+    if not sent:
+        session.rollback()
+        raise Conflict(Msg("Văn bản đã được thu hồi từ mọi cơ quan nhận.",
+                           "The document was already recalled from every recipient."))
     now = utcnow()
     for row in sent:
         header = _header(session, out, Organ(organ_id=row.recipient_organ_id,

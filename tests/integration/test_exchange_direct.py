@@ -184,6 +184,10 @@ def test_a_document_goes_to_b_is_registered_handled_and_recalled(routing, agenci
     # A recalls: B's registered document becomes "recalled" (metadata kept), 15 back
     assert exchange_out.recall(db.session, who("vanthu"), wiring.storage(), doc.id,
                                "Sai số liệu phụ lục") == 1
+    with pytest.raises(Conflict):             # the second click queues nothing
+        exchange_out.recall(db.session, who("vanthu"), wiring.storage(), doc.id, "Lần nữa")
+    assert db.session.scalar(select(func.count()).select_from(ExchangeOutbox).where(
+        ExchangeOutbox.document_id == doc.id, ExchangeOutbox.kind == "revocation")) == 1
     clock(routing, agencies)
     clock(routing, agencies)
     db.session.expire_all()
