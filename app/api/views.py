@@ -401,4 +401,5 @@ def delete_saved_search(saved_id: int):
     search.delete_saved(db.session, current_actor(), saved_id)
     return "", 204
 
+
 from app.api import exchange as _exchange  # noqa: E402,F401  (registers /exchange/inbox on bp)
