@@ -88,8 +88,12 @@ class ExchangeInbox(Base):
     sender_organ_id: Mapped[str] = mapped_column(String(35))
     edxml_document_id: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(12))  # edoc | revocation
+    # BussinessDocType: 0 new, 2 correction (update), 3 replacement; with the
+    # DocumentId of the earlier document the package corrects or replaces.
+    business_type: Mapped[str] = mapped_column(String(1), default="0", server_default="0")
+    amends_edxml_id: Mapped[str | None] = mapped_column(String(120))
     package_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
-    state: Mapped[str] = mapped_column(String(10), default="pending")  # pending|accepted|refused|recalled
+    state: Mapped[str] = mapped_column(String(10), default="pending")  # pending|accepted|refused|recalled|replaced
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     reason: Mapped[str | None] = mapped_column(String(500))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

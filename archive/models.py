@@ -744,3 +744,4 @@ class ScanIntake(Base):
 # it here registers its tables wherever the models are loaded.
 from archive import filing_models  # noqa: E402,F401  (registers the tables)
 from archive import exchange_models  # noqa: E402,F401  (registers the tables)
+from archive import amendment_models  # noqa: E402,F401  (registers the tables)

@@ -35,8 +35,9 @@ from exchange import edxml
 from exchange.codes import STATUS_CODES
 from exchange.errors import ExchangeRefused
 from exchange.model import DocumentMessage, ResponseFor, StaffInfo, parse_document_id
-from workflows import exchange_out
+from workflows import amendments, exchange_out
 from workflows.incoming import Registration, Upload, register_incoming
+from workflows.routing import FINAL_STATUSES, stop_route
 
 __all__ = [
     "accept",
@@ -78,11 +79,14 @@ def receive(session: Session, storage: BlobStorage, payload: bytes, sender_organ
             f"Gói tin ghi cơ quan gửi {header.from_organ.organ_id}, nhưng đến từ {sender_organ_id}",
             f"The package names sender {header.from_organ.organ_id} but came from "
             f"{sender_organ_id}", "MessageHeader/From/OrganId")
-    kind = {"0": "edoc", "1": "revocation"}.get(message.trace_header_list.bussiness.bussiness_doc_type)
+    bussiness = message.trace_header_list.bussiness
+    kind = {"0": "edoc", "1": "revocation", "2": "edoc", "3": "edoc"}.get(
+        bussiness.bussiness_doc_type)
     if kind is None:
-        raise ExchangeRefused("Chưa hỗ trợ gói tin cập nhật/thay thế văn bản",
-                              "Update and replacement packages are not supported",
+        raise ExchangeRefused(f"Loại nghiệp vụ không hỗ trợ: {bussiness.bussiness_doc_type!r}",
+                              f"Unsupported business type {bussiness.bussiness_doc_type!r}",
                               "TraceHeaderList/Bussiness/BussinessDocType")
+    amends = _amended_document_id(message)
     orgs = list(session.scalars(select(Organization).where(
         Organization.organ_id.in_([t.organ_id for t in header.to])).order_by(Organization.id)))
     if not orgs:
@@ -98,12 +102,40 @@ def receive(session: Session, storage: BlobStorage, payload: bytes, sender_organ
         rows.append(row)
         if not created:
             continue
+        if amends is not None:
+            row.business_type, row.amends_edxml_id = bussiness.bussiness_doc_type, amends
         if kind == "edoc":
             exchange_out.queue_status(session, storage, org.id, _response_for(message), "01",
                                       "Đã đến", now=now)
         else:
             _apply_recall(session, storage, row, message, now)
     return rows
+
+
+def _amended_document_id(message: DocumentMessage) -> str | None:
+    """The earlier DocumentId a replacement (3) or correction (2) names, checked.
+
+    It must be one of the sender's own documents: an agency replaces or
+    corrects only what it issued.
+    """
+    bussiness = message.trace_header_list.bussiness
+    if bussiness.bussiness_doc_type not in ("2", "3"):
+        return None
+    infos = bussiness.replacement_info_list
+    where = "TraceHeaderList/Bussiness/ReplacementInfoList"
+    if not infos:
+        raise ExchangeRefused("Gói tin thay thế hoặc đính chính không nêu văn bản được thay thế",
+                              "A replacement or correction package names no earlier document",
+                              where)
+    earlier = infos[0].document_id
+    sender = message.header.from_organ.organ_id
+    if parse_document_id(earlier, f"{where}/DocumentId").organ_id != sender:
+        raise ExchangeRefused("Văn bản được thay thế hoặc đính chính không phải của cơ quan gửi",
+                              "The document replaced or corrected is not the sender's", where)
+    if earlier == message.header.document_id:
+        raise ExchangeRefused("Văn bản không thể tự thay thế hoặc đính chính chính nó",
+                              "A document cannot replace or correct itself", where)
+    return earlier
 
 
 def _insert_once(session: Session, organization_id: int, sender: str, edxml_id: str, kind: str,
@@ -176,6 +208,8 @@ def _apply_recall(session: Session, storage: BlobStorage, row: ExchangeInbox,
     elif original is not None and original.state == "accepted" and original.document_id:
         doc = session.get(Document, original.document_id)
         previous, doc.status = doc.status, "recalled"
+        stop_route(session, doc.id, f"Cơ quan gửi thu hồi văn bản: {reason}", now,
+                   "Văn bản bị thu hồi")
         original.state, original.reason, original.decided_at = "recalled", reason[:500], now
         audit.record(session, actor_id=None, actor_name="exchange", action="recalled",
                      object_type="document", object_id=doc.id,
@@ -322,10 +356,48 @@ def accept(session: Session, actor: Actor, inbox_id: int, storage: BlobStorage, 
         row.decided_at, row.decided_by_id = utcnow(), actor.staff_id
         exchange_out.queue_status(session, storage, row.organization_id,
                                   _response_for(message), "03", "Đã tiếp nhận", staff)
+        if row.amends_edxml_id:
+            _apply_amendment(session, storage, row, doc, message, staff)
 
     return register_incoming(session, actor, storage, limits, raw, uploads,
                              confirm_duplicate=confirm_duplicate, today=today,
                              routing=_AcceptOnRegistration(routing, mark), validate=validate)
+
+
+def _apply_amendment(session: Session, storage: BlobStorage, row: ExchangeInbox, doc: Document,
+                     message: DocumentMessage, staff: StaffInfo) -> None:
+    """A registered replacement or correction reaches our copy of the earlier document.
+
+    Registered copy: linked (a replaced one is frozen and its route stopped)
+    and 15 goes back about the earlier document. Copy still waiting for the
+    clerk: a replaced one leaves the queue (15); a corrected one stays, the
+    correction is registered on its own. No copy here: nothing more.
+    """
+    kind = amendments.KIND_BY_BUSSINESS_TYPE[row.business_type]
+    earlier = session.scalar(select(ExchangeInbox).where(
+        ExchangeInbox.organization_id == row.organization_id,
+        ExchangeInbox.sender_organ_id == row.sender_organ_id,
+        ExchangeInbox.edxml_document_id == row.amends_edxml_id, ExchangeInbox.kind == "edoc"))
+    if earlier is None:
+        return
+    reason = message.trace_header_list.bussiness.bussiness_doc_reason
+    code = f"{doc.code_number}/{doc.code_notation}"
+    now = utcnow()
+    if earlier.state == "accepted" and earlier.document_id:
+        target = session.get(Document, earlier.document_id)
+        if target.status in FINAL_STATUSES:
+            return
+        amendments.link_received(session, doc, target, kind, reason, now)
+        note = (f"Đã thay thế bằng văn bản {code}" if kind == "replace"
+                else f"Đã nhận đính chính bằng văn bản {code}")
+    elif earlier.state == "pending" and kind == "replace":
+        earlier.state, earlier.reason, earlier.decided_at = "replaced", f"Thay thế bởi {code}", now
+        note = f"Đã thay thế bằng văn bản {code}"
+    else:
+        return
+    earlier_message = edxml.parse_package(storage.get(earlier.package_sha256))
+    exchange_out.queue_status(session, storage, row.organization_id,
+                              _response_for(earlier_message), "15", note, staff, now=now)
 
 
 def refuse(session: Session, actor: Actor, inbox_id: int, storage: BlobStorage,

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from archive import audit
 from archive.db import utcnow
 from archive.errors import Conflict, InvalidInput, Msg, NotFound, PermissionDenied
+from archive.amendment_models import DocumentAmendment
 from archive.exchange_models import (
     ExchangeInbox,
     ExchangeOutbox,
@@ -46,6 +47,7 @@ from exchange.model import (
     Organ,
     OtherInfo,
     PromulgationInfo,
+    ReplacementInfo,
     ResponseFor,
     SignerInfo,
     StaffInfo,
@@ -54,6 +56,8 @@ from exchange.model import (
     TraceHeaderList,
     is_organ_id,
 )
+from exchange.model import document_id as edxml_document_id
+from workflows.amendments import BUSSINESS_TYPE
 from exchange.transport import (
     DeliveryRefused,
     DirectTransport,
@@ -287,12 +291,34 @@ def _queue(session: Session, storage: BlobStorage, *, kind: str, organization_id
     return row
 
 
+def _bussiness(session: Session, doc: Document, document_id: str) -> Bussiness:
+    """New document (0), or the replacement (3) / correction (2) of an earlier one.
+
+    The earlier document is named by its DocumentId with the agencies it was
+    sent to (ReplacementInfoList), so each can find its own copy.
+    """
+    row = session.scalar(select(DocumentAmendment).where(
+        DocumentAmendment.document_id == doc.id, DocumentAmendment.state == "applied"))
+    if row is None:
+        return Bussiness("0", document_id=document_id)
+    target = session.get(Document, row.target_id)
+    earlier = edxml_document_id(organ_of(session, target.organization_id).organ_id,
+                                target.issued_date, target.code_number, target.code_notation)
+    sent_to = tuple(dict.fromkeys(session.scalars(select(ExchangeOutbox.recipient_organ_id).where(
+        ExchangeOutbox.document_id == target.id, ExchangeOutbox.kind == "edoc")
+        .order_by(ExchangeOutbox.id))))
+    return Bussiness(BUSSINESS_TYPE[row.kind],
+                     bussiness_doc_reason=row.reason, document_id=document_id,
+                     replacement_info_list=(ReplacementInfo(earlier, sent_to),))
+
+
 def queue_issued(session: Session, storage: BlobStorage, doc: Document,
                  now: datetime | None = None) -> int:
     """One edoc package per electronic recipient of a just-issued document (caller commits).
 
     Called inside the issuing transaction: if the issue rolls back, so does
-    the outbox. Returns the number of packages queued.
+    the outbox. A replacement or correction travels as such (``_bussiness``).
+    Returns the number of packages queued.
     """
     rows = recipients(session, doc.id)
     if not rows:
@@ -304,7 +330,7 @@ def queue_issued(session: Session, storage: BlobStorage, doc: Document,
         header = _header(session, out, Organ(organ_id=rec.organ_id, organ_name=rec.organ_name))
         message = DocumentMessage(header=header, attachments=files, trace_header_list=TraceHeaderList(
             trace_headers=(TraceHeader(header.from_organ.organ_id, now),),
-            bussiness=Bussiness("0", document_id=header.document_id)))
+            bussiness=_bussiness(session, doc, header.document_id)))
         _queue(session, storage, kind="edoc", organization_id=doc.organization_id,
                recipient=rec.organ_id, edxml_id=header.document_id,
                payload=edxml.build_package(message), document_id=doc.id)
@@ -377,9 +403,12 @@ def recall(session: Session, actor: Actor, storage: BlobStorage, document_id: in
                                    direction="sent", edxml_document_id=header.document_id,
                                    peer_organ_id=row.recipient_organ_id, code="13",
                                    description=reason[:500], at=now))
+    # Phụ lục VI §III.8: the sender freezes its document; its metadata stays.
+    previous, out.document.status = out.document.status, "recalled"
     audit.record(session, actor_id=actor.staff_id, actor_name=actor.username, action="recall",
                  object_type="document", object_id=document_id,
-                 details={"reason": reason, "recipients": [r.recipient_organ_id for r in sent]})
+                 details={"reason": reason, "from": previous,
+                          "recipients": [r.recipient_organ_id for r in sent]})
     session.commit()
     return len(sent)
 

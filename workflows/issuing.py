@@ -32,7 +32,7 @@ from archive.models import (Department, Document, DocumentFile, DocumentType,
 from archive.storage import BlobStorage, store
 from archive.text import squash
 from signing import model as sm
-from workflows import exchange_out, outgoing
+from workflows import amendments, exchange_out, outgoing
 from workflows.incoming import vn_today
 from workflows.routing import Routing, can_work
 from workflows.signing_service import (Signed, SigningService, chain_der,
@@ -332,6 +332,7 @@ def issue_outgoing(session: Session, actor: Actor, inputs: SigningInputs, docume
                                   "notation": notation, "date": issue_date.isoformat(),
                                   "level": sealed.level, "fallback": sealed.fallback_reason,
                                   "attachments": len(drafts)})
+            amendments.apply_issued(session, actor, doc, now)
             exchange_out.queue_issued(session, inputs.storage, doc, now)
             return ids
 

@@ -30,6 +30,7 @@ from archive.models import (Department, Document, DocumentFile, DocumentType,
                             Task)
 from archive.storage import BlobStorage, sha256_hex, store
 from archive.text import fold
+from workflows import amendments
 from workflows.incoming import Upload, discard_unreferenced, vn_today
 from workflows.outgoing_form import DraftForm, parse_draft
 from workflows.routing import Routing, can_work
@@ -147,6 +148,8 @@ def create_draft(session: Session, actor: Actor, inputs: DraftInputs, raw: dict,
     doc_type = _doc_type(session, form.document_type)
     signer = _signer(session, actor, form.signer_id)
     reply_to = _reply_target(session, actor, form.reply_to_id)
+    amends = None if form.amends_id is None else amendments.check_target(
+        session, actor, form.amends_id, form.amend_kind, doc_type.code, form.amend_reason)
     if upload is None and form.generate and signer is None:
         msg = Msg("Chọn người ký: hệ thống cần tên người ký để tạo khối chữ ký.",
                   "Choose the signer: the signature block needs the signer's name.")
@@ -185,6 +188,9 @@ def create_draft(session: Session, actor: Actor, inputs: DraftInputs, raw: dict,
                                           note="Bản dự thảo đầu tiên")
         created += _store_annexes(session, inputs.storage, doc, checked)
         access.grant(session, doc.id, actor.staff_id, reason="drafted")
+        if amends is not None:
+            amendments.record_draft(session, actor, doc, amends, form.amend_kind,
+                                    form.amend_reason)
         audit.record(session, actor_id=actor.staff_id, actor_name=actor.username,
                      action="draft", object_type="document", object_id=doc.id,
                      details={"version": version.number, "source": version.source,

@@ -17,7 +17,7 @@ AUTHORITY_LABELS = {"": "Ký trực tiếp", "KT.": "KT. (ký thay)", "TM.": "TM
                     "TL.": "TL. (thừa lệnh)", "Q.": "Q. (quyền)",
                     "TUQ.": "TUQ. (thừa ủy quyền)"}
 MAX_LEN = {"subject": 500, "recipients": 1000, "authority_of": 100, "signer_position": 100,
-           "archive_units": 100, "body": 20000, "note": 1000}
+           "archive_units": 100, "body": 20000, "note": 1000, "amend_reason": 500}
 
 
 @dataclass
@@ -32,6 +32,9 @@ class DraftForm:
     authority_of: str = ""
     signer_position: str | None = None
     reply_to_id: int | None = None
+    amends_id: int | None = None      # the issued document this one replaces or corrects
+    amend_kind: str = ""              # replace | correct
+    amend_reason: str = ""
     archive_units: str = ""
     body: str | None = None
     generate: bool = False
@@ -66,7 +69,7 @@ def parse_draft(raw: Mapping[str, Any]) -> DraftForm:
     values = {k: _text(raw, k) for k in ("subject", "document_type", "urgency",
                                          "confidentiality", "recipients", "authority",
                                          "authority_of", "signer_position", "archive_units",
-                                         "body")}
+                                         "body", "amend_kind", "amend_reason")}
     for name, value in values.items():
         if value == "\x00invalid":
             errors[name] = Msg("Giá trị không hợp lệ.", "Invalid value.")
@@ -99,6 +102,12 @@ def parse_draft(raw: Mapping[str, Any]) -> DraftForm:
                              "Enter the text the system lays out.")
     signer_id = _int(raw, "signer_id", errors)
     reply_to_id = _int(raw, "reply_to_id", errors)
+    amends_id = _int(raw, "amends_id", errors)
+    if amends_id is not None and values["amend_kind"] not in ("replace", "correct"):
+        errors["amend_kind"] = Msg("Chọn thay thế hoặc đính chính.", "Choose replace or correct.")
+    if amends_id is not None and not values["amend_reason"]:
+        errors["amend_reason"] = Msg("Ghi lý do thay thế hoặc đính chính.",
+                                     "Give the reason for the replacement or correction.")
     if errors:
         first = next(iter(errors.values()))
         raise InvalidInput(Msg(f"Thông tin chưa hợp lệ: {first.vi}", f"Invalid input: {first.en}"),
@@ -109,4 +118,6 @@ def parse_draft(raw: Mapping[str, Any]) -> DraftForm:
         signer_id=signer_id, authority=authority,
         authority_of=values["authority_of"].upper(),
         signer_position=values["signer_position"] or None, reply_to_id=reply_to_id,
+        amends_id=amends_id, amend_kind=values["amend_kind"] if amends_id else "",
+        amend_reason=values["amend_reason"] if amends_id else "",
         archive_units=values["archive_units"], body=values["body"] or None, generate=generate)

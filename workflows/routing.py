@@ -38,6 +38,8 @@ ALREADY_HANDLED = Msg("Công việc này đã được xử lý hoặc đã chuy
                       "This task has already been handled or passed on.")
 STATUS_BY_CODE = {"04": "assigned", "05": "in_progress", "06": "done"}
 STATUS_ORDER = ["registered", "assigned", "in_progress", "done"]
+# A recalled or replaced document keeps its status whatever its route does after.
+FINAL_STATUSES = ("recalled", "replaced")
 # Task data copied to the inbox row, so the form can show earlier decisions.
 CONTEXT_KEYS = ("route", "lead_department_id", "support_department_ids", "fyi_staff_ids",
                 "signer_id", "deadline", "specialist_id", "specialist_deadline", "support_department",
@@ -101,6 +103,8 @@ def _record_outgoing_status(ctx: ServiceContext, data: dict, status: str = "") -
     if status not in OUTGOING_STATUS_ORDER:
         raise ValueError(f"unknown outgoing status {status!r}")
     doc = ctx.document
+    if doc.status in FINAL_STATUSES:
+        return None
     current = doc.status if doc.status in OUTGOING_STATUS_ORDER else "draft"
     if OUTGOING_STATUS_ORDER.index(status) > OUTGOING_STATUS_ORDER.index(current):
         doc.status = status
@@ -190,6 +194,8 @@ class Routing:
 
     def advance_status(self, session: Session, doc: Document, status: str, actor: Actor) -> None:
         """Move the document's status forward only (04 → 05 → 06), audited."""
+        if doc.status in FINAL_STATUSES:
+            return
         if STATUS_ORDER.index(status) <= STATUS_ORDER.index(doc.status
                                                              if doc.status in STATUS_ORDER
                                                              else "registered"):
@@ -633,6 +639,34 @@ class Routing:
                 "active": run.active_ids(), "returned": returned,
                 "process": row.process_key, "version": row.version,
                 "status": instance.status}
+
+
+def stop_route(session: Session, document_id: int, reason: str, now: datetime,
+               step_name: str = "Dừng xử lý") -> int:
+    """Stop every running route of a document: its open tasks leave every inbox.
+
+    For a document taken back or replaced (DOMAIN §2.9): no one must go on
+    handling it and no timer may fire for it, while its history (notes,
+    completed tasks, the route's state) stays. The instance ends
+    ``cancelled``; the open tasks end ``cancelled``; a note says why. The
+    caller commits. Returns the number of tasks cancelled.
+    """
+    instances = list(session.scalars(select(ProcessInstance).where(
+        ProcessInstance.document_id == document_id, ProcessInstance.status == "running")))
+    cancelled = 0
+    for instance in instances:
+        lock_instance(session, instance.id)
+        instance.status, instance.next_due_at, instance.finished_at = "cancelled", None, now
+        instance.updated_at = now
+        for task in session.scalars(select(Task).where(Task.instance_id == instance.id,
+                                                       Task.status == "ready")):
+            task.status, task.completed_at, task.outcome = "cancelled", now, "stopped"
+            cancelled += 1
+        session.add(ProcessingNote(
+            document_id=document_id, instance_id=instance.id, step="route_stopped",
+            step_name=step_name, kind="stopped", actor_id=None, actor_name="Hệ thống",
+            content=reason[:1000], at=now))
+    return cancelled
 
 
 def lock_instance(session: Session, instance_id: int) -> None:

@@ -25,9 +25,15 @@ Definitions (every figure is counted from these, nothing else):
 - Categories, exactly one per document (they add up to "received"):
   ``no_deadline`` (no deadline, handled or not); ``on_time`` (handled on or
   before the deadline day); ``late`` (handled after it); ``overdue`` (not
-  handled and the deadline day is before the as-of day, like the inbox's
-  overdue mark at the end of the deadline day); ``in_progress`` (not handled,
-  deadline not passed).
+  handled and the deadline day is before the as-of day); ``in_progress`` (not
+  handled, deadline not passed). A deadline is a day: the whole deadline day
+  counts as in time, as D30 counts time limits in days. The inbox warns
+  earlier on purpose: a task is marked overdue from the end of the working
+  day (``WORKDAY_END``, 17:00) of its own deadline, and the specialist's
+  deadline may be set before the document's; so from 17:00 on the deadline
+  day a task can show overdue in the inbox while the report and dashboard
+  still count its document in progress. Documents not yet directed have no
+  task deadline, so only the report and dashboard show them overdue.
 - **Period of an outgoing document**: it was issued (``issued_at`` set) and
   its ``issued_date`` (ngày tháng văn bản) lies in [from, to]. Department: the
   drafting department (``OutgoingDocument.department_id``).
