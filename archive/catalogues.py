@@ -39,7 +39,7 @@ CHANNEL_LABELS = {"paper": "Bản giấy", "email": "Thư điện tử", "exchan
 # edXML status vocabulary (DOMAIN §6.4); registration itself is "registered".
 STATUS_LABELS = {"registered": "Đã vào sổ", "assigned": "Đã phân phối (04)",
                  "in_progress": "Đang xử lý (05)", "done": "Hoàn thành (06)",
-                 "recalled": "Đã thu hồi"}
+                 "recalled": "Đã thu hồi", "replaced": "Đã bị thay thế"}
 
 ROLES = ("clerk", "leader", "office_head", "department_head", "specialist", "archivist",
          "admin")

@@ -13,6 +13,7 @@ copy stops being handled.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -29,8 +30,8 @@ from workflows.routing import FINAL_STATUSES, stop_route
 
 __all__ = [
     "AMENDMENT_KINDS", "BUSSINESS_TYPE", "CORRECTION_TYPE", "KIND_BY_BUSSINESS_TYPE",
-    "amended_by", "amendment_of", "apply_issued", "check_target", "label", "link_received",
-    "record_draft",
+    "Link", "amended_by", "amendment_of", "apply_issued", "check_target", "draft_defaults",
+    "label", "link_received", "panel", "record_draft",
 ]
 
 # Đính chính is made by công văn [V, D30 Điều 18]; the code of that type here.
@@ -174,3 +175,61 @@ def link_received(session: Session, doc: Document, target: Document, kind: str, 
     session.flush()
     _apply(session, row, None, "exchange", now)
     return row
+
+
+# --- what the pages show -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Link:
+    """One end of an amendment as a page shows it."""
+
+    kind: str              # replace | correct
+    role: str              # "of": this document amends it; "by": it amends this one
+    document_id: int
+    direction: str         # incoming | outgoing
+    label: str
+    subject: str
+    visible: bool          # the reader may open it
+    reason: str
+    applied: bool
+
+
+def panel(session: Session, actor: Actor, document_id: int) -> list[Link]:
+    """What this document replaces or corrects, then what replaces or corrects it."""
+    rows = [("of", r, r.target) for r in filter(None, [amendment_of(session, document_id)])]
+    rows += [("by", r, r.document) for r in amended_by(session, document_id)]
+    return [Link(kind=r.kind, role=role, document_id=other.id, direction=other.direction,
+                 label=label(other), subject=other.subject,
+                 visible=access.can_view(session, actor, other), reason=r.reason,
+                 applied=r.state == "applied")
+            for role, r, other in rows]
+
+
+def draft_defaults(session: Session, actor: Actor, target_id: int | None,
+                   kind: str) -> dict | None:
+    """Prefilled draft fields for replacing or correcting ``target_id``; None if it can't be.
+
+    A replacement starts as a copy of the earlier document's metadata (the
+    same form); a correction is a công văn about it.
+    """
+    if target_id is None or kind not in AMENDMENT_KINDS:
+        return None
+    try:
+        target = access.get_visible(session, actor, target_id)
+    except NotFound:
+        return None
+    out = session.get(OutgoingDocument, target_id)
+    if out is None or out.issued_at is None or target.status in FINAL_STATUSES:
+        return None
+    values = {"amends_id": str(target.id), "amend_kind": kind,
+              "urgency": target.urgency, "confidentiality": target.confidentiality,
+              "recipients": target.recipients or "", "amends_label": label(target),
+              "amends_subject": target.subject}
+    if kind == "replace":
+        values.update(document_type=target.document_type, subject=target.subject,
+                      authority=out.authority, authority_of=out.authority_of,
+                      signer_id=str(out.signer_id or ""))
+    else:
+        values.update(document_type=CORRECTION_TYPE,
+                      subject=f"V/v đính chính văn bản số {label(target)}")
+    return values

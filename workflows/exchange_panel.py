@@ -24,10 +24,10 @@ from archive.exchange_models import (
     OutgoingRecipient,
 )
 from archive.identity import Actor
-from archive.models import Organization, OutgoingDocument
+from archive.models import Document, Organization, OutgoingDocument
 from archive.storage import BlobStorage
 from exchange.model import Attachment, DocumentMessage
-from workflows import exchange_in, exchange_out
+from workflows import amendments, exchange_in, exchange_out
 
 __all__ = ["Agency", "ReceivedPackage", "RecipientState", "SendingPanel", "agencies",
            "attachment", "received_package", "sending_panel"]
@@ -49,6 +49,18 @@ class ReceivedPackage:
     message: DocumentMessage
     fields: dict
     sender_name: str
+    amends: "EarlierCopy | None" = None
+
+
+@dataclass
+class EarlierCopy:
+    """Our copy of the document a received replacement or correction names."""
+
+    kind: str                      # replace | correct
+    edxml_document_id: str
+    state: str | None              # its package's state here; None: never received
+    document: Document | None      # registered copy, if any
+    reason: str
 
 
 @dataclass
@@ -102,7 +114,25 @@ def received_package(session: Session, actor: Actor, storage: BlobStorage, inbox
     return ReceivedPackage(row=row, message=message,
                            fields=exchange_in.prefill(session, message, today),
                            sender_name=message.header.from_organ.organ_name
-                           or _name(session, row.sender_organ_id))
+                           or _name(session, row.sender_organ_id),
+                           amends=earlier_copy(session, row, message))
+
+
+def earlier_copy(session: Session, row: ExchangeInbox,
+                 message: DocumentMessage | None = None) -> EarlierCopy | None:
+    """For a replacement or correction: what we hold of the earlier document."""
+    if not row.amends_edxml_id:
+        return None
+    earlier = session.scalar(select(ExchangeInbox).where(
+        ExchangeInbox.organization_id == row.organization_id,
+        ExchangeInbox.sender_organ_id == row.sender_organ_id,
+        ExchangeInbox.edxml_document_id == row.amends_edxml_id, ExchangeInbox.kind == "edoc"))
+    reason = message.trace_header_list.bussiness.bussiness_doc_reason if message else ""
+    return EarlierCopy(kind=amendments.KIND_BY_BUSSINESS_TYPE.get(row.business_type, "replace"),
+                       edxml_document_id=row.amends_edxml_id,
+                       state=earlier.state if earlier else None,
+                       document=session.get(Document, earlier.document_id)
+                       if earlier and earlier.document_id else None, reason=reason)
 
 
 def attachment(session: Session, actor: Actor, storage: BlobStorage, inbox_id: int,

@@ -13,7 +13,7 @@ from app.extensions import db
 from app.security import current_actor, current_language, roles_required
 from archive import access, directory
 from archive.errors import ArchiveError
-from workflows import case_files, extraction, inbox, incoming, issuing, outgoing
+from workflows import amendments, case_files, extraction, inbox, incoming, issuing, outgoing
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -35,7 +35,8 @@ def show(document_id: int):
                            people=directory.staff_of(db.session, actor.organization_id),
                            is_overdue=inbox.is_overdue,
                            texts=extraction.status_for_document(db.session, doc.id),
-                           casefiles=case_files.document_panel(db.session, actor, doc.id))
+                           casefiles=case_files.document_panel(db.session, actor, doc.id),
+                           amendment_links=amendments.panel(db.session, actor, doc.id))
 
 
 @bp.get("/<int:document_id>/route.json")

@@ -17,10 +17,10 @@ from app.incoming.views import _int_arg
 from app.security import current_actor, current_language, roles_required
 from archive import access, directory, registers
 from archive.errors import ArchiveError, FileRejected, InvalidInput, NotFound
-from workflows import case_files, exchange_panel, inbox, incoming, issuing, outgoing
+from workflows import amendments, case_files, exchange_panel, inbox, incoming, issuing, outgoing
 from workflows.incoming import Upload
 from workflows.outgoing_form import AUTHORITIES, AUTHORITY_LABELS
-from workflows.routing import can_work
+from workflows.routing import FINAL_STATUSES, can_work
 
 bp = Blueprint("outgoing", __name__, url_prefix="/outgoing")
 
@@ -28,7 +28,8 @@ SCOPES = ("drafts", "issued")
 PER_PAGE = 30
 STATUS_LABELS = {"draft": _l("Dự thảo"), "signed": _l("Đã ký, chờ cấp số"),
                  "issued": _l("Đã cấp số, chờ phát hành"), "dispatched": _l("Đã phát hành"),
-                 "filed": _l("Đã lưu")}
+                 "filed": _l("Đã lưu"), "recalled": _l("Đã thu hồi"),
+                 "replaced": _l("Đã bị thay thế")}
 SOURCE_LABELS = {"pdf": _l("PDF tải lên"), "docx": _l("DOCX tải lên"),
                  "generated": _l("Hệ thống tạo")}
 APPROVAL_LABELS = {"content": _l("Duyệt nội dung"), "form": _l("Kiểm tra thể thức"),
@@ -100,6 +101,8 @@ def _render_new(actor, values: dict, exc: ArchiveError | None = None):
         types=directory.document_types(db.session), leaders=_leaders(actor),
         authorities=[(a, AUTHORITY_LABELS[a]) for a in AUTHORITIES],
         reply_to=_reply_target(actor, values.get("reply_to_id")),
+        amend=amendments.draft_defaults(db.session, actor, _int(values.get("amends_id")),
+                                        values.get("amend_kind", "")),
         had_file=bool(exc and values.get("source") == "upload")), status_for(exc) if exc else 200
 
 
@@ -112,6 +115,8 @@ def new():
         target = _reply_target(actor, values["reply_to_id"])
         if target is not None and target.issuer_name:
             values["recipients"] = f"- {target.issuer_name};"
+        values.update(amendments.draft_defaults(db.session, actor, _int(request.args.get(
+            "amends")), request.args.get("kind", "")) or {})
         return _render_new(actor, values)
     values = request.form.to_dict()
     generate = values.get("source", "generate") == "generate"
@@ -175,7 +180,10 @@ def _page_context(actor, document_id: int) -> dict:
         "today": incoming.vn_today(), "is_overdue": inbox.is_overdue,
         "source_labels": SOURCE_LABELS, "approval_labels": APPROVAL_LABELS,
         "casefiles": case_files.document_panel(db.session, actor, doc.id),
-        "exchange": exchange_panel.sending_panel(db.session, actor, doc.id)}
+        "exchange": exchange_panel.sending_panel(db.session, actor, doc.id),
+        "amendment_links": amendments.panel(db.session, actor, doc.id),
+        "may_amend": (out.issued_at is not None and doc.status not in FINAL_STATUSES
+                      and actor.has(*outgoing.DRAFTER_ROLES))}
 
 
 def _render_page(document_id: int, *, message: str | None = None,

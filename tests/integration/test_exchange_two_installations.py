@@ -17,7 +17,8 @@ It shows: A's document reaches B once even when delivered twice; B accepts
 it (signatures valid), routes and completes it, and A sees 01→03→04→05→06;
 A's recall reaches B (document recalled, 15 back); a package B refuses
 returns 02 with the reason; while B's process is stopped A keeps the
-package and retries, and delivers it once B is back.
+package and retries, and delivers it once B is back; A's replacement of that
+document reaches B, whose registered copy is frozen "replaced" (15 back).
 """
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ from app import create_app, wiring
 from app.extensions import db
 from archive import directory
 from archive.exchange_models import ExchangeInbox, ExchangeOutbox
-from archive.models import Document, Organization
+from archive.models import Document, Organization, Task
 from tests.integration.test_exchange_direct import (
     B_ORGAN,
     b_route,
@@ -49,6 +50,7 @@ from tests.integration.test_exchange_direct import (
     make_agency_b,
     sent_id,
 )
+from tests.integration.test_exchange_amendments import amending
 from tests.integration.test_routing import who
 from tests.integration.test_signing_route import routing, signing_app  # noqa: F401
 from tests.signing_support import app_config_for, free_port
@@ -330,6 +332,33 @@ def test_two_installations_exchange_over_http(routing, two):  # noqa: F811
             db.session, who("vanthu.stc"))] == [late_id]
     b.tick()
     assert [c[1] for c in codes_at_a(late)] == ["01"]
+
+    # A replaces it (content error): the replacement travels over HTTPS; B's
+    # registered copy is frozen "replaced" and its route stopped; 15 comes back
+    with b_app.app_context():
+        [waiting] = exchange_in.pending(db.session, who("vanthu.stc"))
+        late_copy_id = exchange_in.accept(
+            db.session, who("vanthu.stc"), waiting.id, wiring.storage(), wiring.limits(),
+            routing=wiring.routing(), validate=wiring.signature_validator()).document.id
+    b.tick()
+    new = amending(routing, late, "replace", "Sai thời hạn báo cáo")
+    new_id = sent_id(new)
+    settle()
+    assert "Liên thông: đã gửi 1," in a.tick()
+    with b_app.app_context():
+        [waiting] = exchange_in.pending(db.session, who("vanthu.stc"))
+        assert (waiting.edxml_document_id, waiting.business_type, waiting.amends_edxml_id) == (
+            new_id, "3", late_id)
+        replacement = exchange_in.accept(
+            db.session, who("vanthu.stc"), waiting.id, wiring.storage(), wiring.limits(),
+            routing=wiring.routing(), validate=wiring.signature_validator()).document
+        assert replacement.files[0].signature_status == "valid"
+        assert db.session.get(Document, late_copy_id).status == "replaced"
+        assert db.session.scalar(select(func.count()).select_from(Task).where(
+            Task.document_id == late_copy_id, Task.status == "ready")) == 0
+    b.tick()
+    assert [c[1] for c in codes_at_a(late)] == ["01", "03", "15"]
+    assert [c[1] for c in codes_at_a(new)] == ["01", "03"]
 
 
 def exchange_token() -> str:
