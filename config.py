@@ -109,6 +109,9 @@ class Config:
     EXCHANGE_TIMEOUT_SECONDS = _env_int("EOFFICE_EXCHANGE_TIMEOUT_SECONDS", 30)
     EXCHANGE_MAX_ATTEMPTS = _env_int("EOFFICE_EXCHANGE_MAX_ATTEMPTS", 20)
     EXCHANGE_MAX_PACKAGE_MB = _env_int("EOFFICE_EXCHANGE_MAX_PACKAGE_MB", 100)
+    # PEM file of extra CA certificates trusted for peers' HTTPS (e.g. a
+    # province's private CA), on top of the system's; empty = system only.
+    EXCHANGE_CA_FILE = os.environ.get("EOFFICE_EXCHANGE_CA_FILE", "")
 
     # Authentication.
     LOGIN_MAX_FAILURES = _env_int("EOFFICE_LOGIN_MAX_FAILURES", 5)

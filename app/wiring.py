@@ -139,7 +139,8 @@ def exchange_transports():
     """How edXML packages reach recipients (local agencies directly, peers by HTTPS)."""
     from workflows.exchange_out import Transports
     return Transports(storage(), timeout=float(current_app.config["EXCHANGE_TIMEOUT_SECONDS"]),
-                      max_attempts=int(current_app.config["EXCHANGE_MAX_ATTEMPTS"]))
+                      max_attempts=int(current_app.config["EXCHANGE_MAX_ATTEMPTS"]),
+                      ca_file=current_app.config.get("EXCHANGE_CA_FILE") or None)
 
 
 def storage() -> FilesystemBlobStorage:

@@ -16,6 +16,7 @@ documents the national axis / LGSP (not implemented).
 """
 from __future__ import annotations
 
+import ssl
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -70,18 +71,25 @@ class HttpsTransport:
     """
 
     def __init__(self, endpoint_url: str, token: str, our_organ_id: str,
-                 timeout: float = DEFAULT_TIMEOUT):
+                 timeout: float = DEFAULT_TIMEOUT, ca_file: str | None = None):
         self.url = endpoint_url.rstrip("/") + INBOX_PATH
         self.token = token
         self.our_organ_id = our_organ_id
         self.timeout = timeout
+        # A private CA (a province's own) is trusted on top of, not instead of,
+        # the system's: peers with public certificates keep working.
+        self.context = None
+        if ca_file:
+            self.context = ssl.create_default_context()
+            self.context.load_verify_locations(cafile=ca_file)
 
     def deliver(self, peer_organ_id: str, payload: bytes) -> None:
         request = urllib.request.Request(self.url, data=payload, method="POST", headers={
             "Authorization": f"Bearer {self.token}", "X-Organ-Id": self.our_organ_id,
             "Content-Type": "application/xml"})
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with urllib.request.urlopen(request, timeout=self.timeout,
+                                        context=self.context) as response:
                 response.read()
         except urllib.error.HTTPError as error:
             detail = _body(error)

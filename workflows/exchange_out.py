@@ -429,10 +429,11 @@ class Transports:
     """
 
     def __init__(self, storage: BlobStorage, *, timeout: float = 30.0,
-                 max_attempts: int = DEFAULT_MAX_ATTEMPTS):
+                 max_attempts: int = DEFAULT_MAX_ATTEMPTS, ca_file: str | None = None):
         self.storage = storage
         self.timeout = timeout
         self.max_attempts = max_attempts
+        self.ca_file = ca_file  # extra CA certificates (PEM) trusted for peers' HTTPS
 
     def for_recipient(self, session: Session, sender_organ_id: str,
                       recipient_organ_id: str) -> Transport:
@@ -451,7 +452,7 @@ class Transports:
                                  "active exchange peer")
         if peer.transport == "https" and peer.endpoint_url:
             return HttpsTransport(peer.endpoint_url, peer.outbound_token or "", sender_organ_id,
-                                  self.timeout)
+                                  self.timeout, self.ca_file)
         raise TransportError(f"Transport {peer.transport!r} of {recipient_organ_id} is not "
                              "available")
 

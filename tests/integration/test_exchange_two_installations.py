@@ -9,7 +9,7 @@ only through each side's routing clock, run as ``flask jobs tick`` in a
 subprocess against that side's database; they travel through the real
 ``HttpsTransport`` to the other process's ``POST /api/v1/exchange/inbox``,
 over TLS: each server has a certificate for 127.0.0.1 from a throw-away CA,
-which the clock processes trust through ``SSL_CERT_FILE``. The people's steps
+which the clock processes trust through ``EOFFICE_EXCHANGE_CA_FILE``. The people's steps
 (issuing at A with the test PKI, accepting / refusing / routing at B) are
 the use cases run in-process against that side's database.
 
@@ -54,53 +54,11 @@ from tests.integration.test_exchange_amendments import amending
 from tests.integration.test_routing import who
 from tests.integration.test_signing_route import routing, signing_app  # noqa: F401
 from tests.signing_support import app_config_for, free_port
+from tests.tls_support import local_tls
 from workflows import exchange_in, exchange_out
 from workflows.demo import DEMO_ORGAN_ID
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def local_tls(folder: Path) -> tuple[Path, Path, Path]:
-    """A throw-away CA and a server certificate for 127.0.0.1: (ca, cert, key) PEM files."""
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-    now = datetime.now(UTC)
-    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "eOffice test exchange CA")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-          .not_valid_before(now - timedelta(hours=1)).not_valid_after(now + timedelta(days=1))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-          .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False),
-                         critical=True)
-          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()),
-                         critical=False)
-          .sign(ca_key, hashes.SHA256()))
-    server = (x509.CertificateBuilder()
-              .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-              .issuer_name(ca_name).public_key(key.public_key())
-              .serial_number(x509.random_serial_number())
-              .not_valid_before(now - timedelta(hours=1)).not_valid_after(now + timedelta(days=1))
-              .add_extension(x509.SubjectAlternativeName(
-                  [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-              .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
-                             critical=False)
-              .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-                  ca_key.public_key()), critical=False)
-              .sign(ca_key, hashes.SHA256()))
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = folder / "ca.pem", folder / "server.pem", folder / "server.key"
-    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    paths[1].write_bytes(server.public_bytes(serialization.Encoding.PEM))
-    paths[2].write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return paths
 
 
 class Installation:
@@ -119,8 +77,8 @@ class Installation:
         env = {**os.environ, "DATABASE_URL": self.database_url,
                "EOFFICE_DATA_DIR": str(self.data_dir), "EOFFICE_ENV": "default",
                "EOFFICE_CLOCK_SECONDS": "0", "EOFFICE_SCAN_POLL_SECONDS": "0",
-               # the clock's HTTPS client trusts the test CA (OpenSSL's default verify file)
-               "SSL_CERT_FILE": str(self.ca)}
+               # the clock's HTTPS client trusts the test CA as a private CA
+               "EOFFICE_EXCHANGE_CA_FILE": str(self.ca)}
         env.pop("REDIS_URL", None)
         return env
 

@@ -107,3 +107,32 @@ def test_a_peer_that_is_down_is_retried_later():
 def test_back_off_doubles_from_30_seconds_and_stays_at_480():
     waits = [backoff(n) for n in range(1, 9)]
     assert waits == [timedelta(seconds=s) for s in (30, 60, 120, 240, 480, 480, 480, 480)]
+
+
+@pytest.fixture
+def tls_server(tmp_path):
+    """The same inbox over TLS, with a certificate from a throw-away private CA."""
+    import ssl
+
+    from tests.tls_support import local_tls
+    ca, cert, key = local_tls(tmp_path / "tls")
+    Inbox.received, Inbox.mode = [], "ok"
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Inbox)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{httpd.server_address[1]}", str(ca)
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_a_peer_with_a_private_ca_needs_that_ca_trusted(tls_server):
+    url, ca_file = tls_server
+    with pytest.raises(TransportError, match="CERTIFICATE_VERIFY_FAILED"):
+        HttpsTransport(url, TOKEN, OUR_ORGAN, timeout=5).deliver("000.00.02.H99", b"<edXML/>")
+    assert Inbox.received == []
+    HttpsTransport(url, TOKEN, OUR_ORGAN, timeout=5, ca_file=ca_file).deliver(
+        "000.00.02.H99", b"<edXML/>")
+    assert Inbox.received == [b"<edXML/>"]
