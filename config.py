@@ -112,6 +112,12 @@ class Config:
     # PEM file of extra CA certificates trusted for peers' HTTPS (e.g. a
     # province's private CA), on top of the system's; empty = system only.
     EXCHANGE_CA_FILE = os.environ.get("EOFFICE_EXCHANGE_CA_FILE", "")
+    # The national axis / provincial LGSP (exchange/axis.py); no URL = not used.
+    EXCHANGE_AXIS_URL = os.environ.get("EOFFICE_EXCHANGE_AXIS_URL", "")
+    EXCHANGE_AXIS_ADAPTER = os.environ.get("EOFFICE_EXCHANGE_AXIS_ADAPTER",
+                                           "exchange.lgsp:LgspRestAdapter")
+    EXCHANGE_AXIS_SYSTEM_ID = os.environ.get("EOFFICE_EXCHANGE_AXIS_SYSTEM_ID", "")
+    EXCHANGE_AXIS_SECRET = os.environ.get("EOFFICE_EXCHANGE_AXIS_SECRET", "")
 
     # Authentication.
     LOGIN_MAX_FAILURES = _env_int("EOFFICE_LOGIN_MAX_FAILURES", 5)

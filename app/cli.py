@@ -109,7 +109,10 @@ def _register_routing_commands(app: Flask) -> None:
                    f"nhắc nộp lưu hồ sơ: {report.transfer_reminders}")
         click.echo(f"Liên thông: đã gửi {report.exchange_delivered}, "
                    f"chờ gửi lại {report.exchange_retrying}, thất bại {report.exchange_failed}, "
-                   f"trạng thái xử lý {report.exchange_statuses}")
+                   f"trạng thái xử lý {report.exchange_statuses}, "
+                   f"nhận từ trục {report.exchange_polled}")
+        if report.exchange_poll_error:
+            click.echo(f"Trục liên thông: {report.exchange_poll_error}", err=True)
 
     @jobs_group.command("clock")
     @click.option("--once", is_flag=True, help="One pass, then exit.")

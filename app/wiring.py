@@ -140,7 +140,21 @@ def exchange_transports():
     from workflows.exchange_out import Transports
     return Transports(storage(), timeout=float(current_app.config["EXCHANGE_TIMEOUT_SECONDS"]),
                       max_attempts=int(current_app.config["EXCHANGE_MAX_ATTEMPTS"]),
-                      ca_file=current_app.config.get("EXCHANGE_CA_FILE") or None)
+                      ca_file=current_app.config.get("EXCHANGE_CA_FILE") or None,
+                      axis=exchange_axis())
+
+
+def exchange_axis():
+    """The national axis / LGSP adapter the operator configured, or None."""
+    cfg = current_app.config
+    if not cfg.get("EXCHANGE_AXIS_URL"):
+        return None
+    from exchange import axis
+    return axis.load(cfg["EXCHANGE_AXIS_ADAPTER"], base_url=cfg["EXCHANGE_AXIS_URL"],
+                     system_id=cfg["EXCHANGE_AXIS_SYSTEM_ID"],
+                     secret_key=cfg["EXCHANGE_AXIS_SECRET"],
+                     timeout=float(cfg["EXCHANGE_TIMEOUT_SECONDS"]),
+                     ca_file=cfg.get("EXCHANGE_CA_FILE") or None)
 
 
 def storage() -> FilesystemBlobStorage:

@@ -11,8 +11,8 @@ three ways, because the outbox must tell them apart:
 
 ``DirectTransport`` serves agencies hosted in the same database: it hands the
 payload to the receiving use case in the caller's transaction.
-``HttpsTransport`` posts to another eOffice installation. ``AdapterTransport``
-documents the national axis / LGSP (not implemented).
+``HttpsTransport`` posts to another eOffice installation. The national axis
+and provincial LGSP buses are adapters (``exchange.axis``, ``exchange.lgsp``).
 """
 from __future__ import annotations
 
@@ -106,23 +106,3 @@ def _body(error: urllib.error.HTTPError) -> str:
         return error.read(300).decode("utf-8", "replace")
     except OSError:
         return error.reason or ""
-
-
-class AdapterTransport(Protocol):
-    """Not implemented: the national axis (VDXP) or a provincial LGSP bus.
-
-    An adapter would map the outbox kinds to the bus's message types
-    (DOMAIN §6.1): ``edoc`` (new document), ``revocation`` (recall),
-    ``replacement`` and ``update``, plus the separate ``status`` message.
-    Sending: VNPT SDK ``SendEdoc``; one LGSP REST variant ``POST /v1/sendEdoc``
-    (multipart ``edocFile``, ``messageType``) and ``POST /v1/updateStatus
-    {docId, status}`` with headers ``X-SystemId`` / ``X-SecretKey``.
-    Receiving is a poll, not a push: ``GetReceivedEdocList`` then ``GetEdoc``
-    (BKAV: ``GetPendingDocumentIds``, ``GetDocument``, ``ConfirmReceived``),
-    each package handed to ``workflows.exchange_in.receive``; statuses through
-    ``GetChangeStatus`` / ``GetTraces``. It keeps ``deliver`` and adds a poll.
-    """
-
-    def deliver(self, peer_organ_id: str, payload: bytes) -> None: ...
-
-    def poll(self) -> list[tuple[str, bytes]]: ...

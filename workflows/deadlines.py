@@ -34,6 +34,8 @@ class TickReport:
     exchange_delivered: int = 0   # edXML packages delivered this pass
     exchange_retrying: int = 0    # deliveries that failed and wait for their next attempt
     exchange_failed: int = 0      # deliveries given up (refused, or too many attempts)
+    exchange_polled: int = 0      # messages taken from the national axis / LGSP
+    exchange_poll_error: str = ""  # why the axis could not be read (tried again next pass)
 
 
 def _due_tasks(session: Session, column, marker, now: datetime, limit: int) -> list[int]:
@@ -99,6 +101,9 @@ def tick(session: Session, routing: Routing, mailer=None, base_url: str = "",
     report.transfer_reminders = archive_transfer.send_transfer_reminders(
         session, now, email=routing.settings.email)
     if exchange is not None:
+        if exchange.axis is not None:
+            polled = exchange_in.poll_axis(session, exchange.storage, exchange.axis)
+            report.exchange_polled, report.exchange_poll_error = polled.received, polled.error
         report.exchange_statuses = exchange_in.sync_route_statuses(session, exchange.storage, now)
         sent = exchange_out.deliver_due(session, exchange.storage, exchange, now)
         report.exchange_delivered, report.exchange_retrying = sent.delivered, sent.retrying

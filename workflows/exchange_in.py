@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import select
@@ -32,9 +33,11 @@ from archive.models import Document, Organization, Staff
 from archive.models import DocumentType as DocType
 from archive.storage import BlobStorage, store
 from exchange import edxml
+from exchange.axis import AxisAdapter
 from exchange.codes import STATUS_CODES
 from exchange.errors import ExchangeRefused
 from exchange.model import DocumentMessage, ResponseFor, StaffInfo, parse_document_id
+from exchange.transport import DeliveryRefused, TransportError
 from workflows import amendments, exchange_out
 from workflows.incoming import Registration, Upload, register_incoming
 from workflows.routing import FINAL_STATUSES, stop_route
@@ -42,7 +45,9 @@ from workflows.routing import FINAL_STATUSES, stop_route
 __all__ = [
     "accept",
     "package",
+    "PollReport",
     "pending",
+    "poll_axis",
     "prefill",
     "receive", "receive_from_peer",
     "refuse",
@@ -243,6 +248,48 @@ def receive_from_peer(session: Session, storage: BlobStorage, payload: bytes, or
         session.rollback()
         raise
     return result
+
+
+@dataclass
+class PollReport:
+    received: int = 0   # messages stored (packages and statuses) and confirmed
+    refused: int = 0    # messages we will never take (confirmed so the bus stops offering them)
+    error: str = ""     # the bus could not be reached; tried again next pass
+
+
+def poll_axis(session: Session, storage: BlobStorage, axis: AxisAdapter,
+              limit: int = 50) -> PollReport:
+    """Take what the national axis / LGSP holds for us; commits each message.
+
+    Each message is stored (``receive``: idempotent, so one offered again
+    after a crash makes nothing new) and committed before it is confirmed to
+    the bus. A message we refuse is confirmed too, with the reason logged in
+    the report, or the bus would offer it for ever.
+    """
+    report = PollReport()
+    try:
+        waiting = axis.poll(limit)
+    except (TransportError, DeliveryRefused) as error:
+        report.error = str(error)[:500]
+        return report
+    for incoming in waiting:
+        try:
+            receive(session, storage, incoming.payload, incoming.sender_organ_id)
+            session.commit()
+            report.received += 1
+        except ExchangeRefused as refused:
+            session.rollback()
+            report.refused += 1
+            report.error = f"{incoming.message_id}: {refused}"[:500]
+        except BaseException:
+            session.rollback()
+            raise
+        try:
+            axis.confirm(incoming)
+        except (TransportError, DeliveryRefused) as error:
+            report.error = str(error)[:500]
+            break
+    return report
 
 
 # --- the clerk's queue -------------------------------------------------------------

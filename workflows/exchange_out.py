@@ -56,6 +56,7 @@ from exchange.model import (
     TraceHeaderList,
     is_organ_id,
 )
+from exchange.axis import AxisAdapter
 from exchange.model import document_id as edxml_document_id
 from workflows.amendments import BUSSINESS_TYPE
 from exchange.transport import (
@@ -429,11 +430,13 @@ class Transports:
     """
 
     def __init__(self, storage: BlobStorage, *, timeout: float = 30.0,
-                 max_attempts: int = DEFAULT_MAX_ATTEMPTS, ca_file: str | None = None):
+                 max_attempts: int = DEFAULT_MAX_ATTEMPTS, ca_file: str | None = None,
+                 axis: AxisAdapter | None = None):
         self.storage = storage
         self.timeout = timeout
         self.max_attempts = max_attempts
         self.ca_file = ca_file  # extra CA certificates (PEM) trusted for peers' HTTPS
+        self.axis = axis        # the national axis / LGSP, for peers with transport "adapter"
 
     def for_recipient(self, session: Session, sender_organ_id: str,
                       recipient_organ_id: str) -> Transport:
@@ -453,6 +456,8 @@ class Transports:
         if peer.transport == "https" and peer.endpoint_url:
             return HttpsTransport(peer.endpoint_url, peer.outbound_token or "", sender_organ_id,
                                   self.timeout, self.ca_file)
+        if peer.transport == "adapter" and self.axis is not None:
+            return self.axis
         raise TransportError(f"Transport {peer.transport!r} of {recipient_organ_id} is not "
                              "available")
 
