@@ -43,4 +43,5 @@ EN = {
     "Đính chính": "Correction",
     "khi ban hành": "on issue",
     "Lý do": "Reason",
+    "Trục liên thông / LGSP": "National axis / LGSP",
 }

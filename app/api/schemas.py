@@ -74,8 +74,10 @@ def process_json(row) -> dict:
             "note": row.note, "created_at": _t(row.created_at)}
 
 
-def outgoing_json(out, versions, approvals, current_approvals, task=None) -> dict:
-    """An outgoing document: the document plus drafting state (versions, approvals)."""
+def outgoing_json(out, versions, approvals, current_approvals, task=None,
+                  amendment_links=()) -> dict:
+    """An outgoing document: the document plus drafting state (versions, approvals),
+    and what it replaces or corrects / what replaced or corrected it (DOMAIN §2.9)."""
     body = document_json(out.document)
     body.update({
         "code_symbol": (f"{out.document.code_number}/{out.document.code_notation}"
@@ -95,5 +97,9 @@ def outgoing_json(out, versions, approvals, current_approvals, task=None) -> dic
                       for a in approvals],
         "current_approvals": sorted(current_approvals),
         "task": ({"id": task.id, "step": task.bpmn_id, "form": task.form, "name": task.name}
-                 if task else None)})
+                 if task else None),
+        "amends": next(({"document_id": a.document_id, "kind": a.kind, "reason": a.reason,
+                         "applied": a.applied} for a in amendment_links if a.role == "of"), None),
+        "amended_by": [{"document_id": a.document_id, "kind": a.kind, "reason": a.reason}
+                       for a in amendment_links if a.role == "by"]})
     return body

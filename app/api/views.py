@@ -219,10 +219,12 @@ def _outgoing_body(document_id: int):
     from workflows import outgoing
     actor = current_actor()
     out = outgoing.get_outgoing(db.session, actor, document_id)
+    from workflows import amendments
     return outgoing_json(out, outgoing.versions(db.session, out.document_id),
                          outgoing.approvals(db.session, out.document_id),
                          outgoing.current_approvals(db.session, out),
-                         outgoing.open_task(db.session, out.document_id))
+                         outgoing.open_task(db.session, out.document_id),
+                         amendments.panel(db.session, actor, out.document_id))
 
 
 def _one_upload(name: str = "file") -> Upload | None:

@@ -100,6 +100,19 @@ def test_draft_sign_issue_and_signature_report_through_the_api(sclient):
     assert sclient.get(f"/api/v1/documents/{doc_id}/signatures",
                        headers=bearer(sclient, "chuyenvien.dl")).status_code == 404
 
+    # a replacement is drafted through the API: it names the issued document and a reason
+    bad = sclient.post("/api/v1/outgoing", headers=bearer(sclient, "chuyenvien.vh"), data={
+        "metadata": json.dumps({"subject": "Thay thế", "document_type": "CV", "generate": True,
+                                "body": "x", "amends_id": doc_id, "amend_kind": "replace",
+                                "amend_reason": "Sai nội dung"})})
+    assert bad.status_code == 422 and "document_type" in bad.get_json()["fields"]
+    replacement = create(sclient, amends_id=doc_id, amend_kind="replace",
+                         amend_reason="Sai nội dung mục I", signer_id=body["signer_id"])
+    assert replacement["amends"] == {"document_id": doc_id, "kind": "replace",
+                                     "reason": "Sai nội dung mục I", "applied": False}
+    assert sclient.get(f"/api/v1/outgoing/{doc_id}", headers=clerk).get_json()[
+        "amended_by"] == []  # only once the replacement is issued
+
 
 def _external_credential(signing_pki):
     from archive import directory
