@@ -44,4 +44,5 @@ EN = {
     "khi ban hành": "on issue",
     "Lý do": "Reason",
     "Trục liên thông / LGSP": "National axis / LGSP",
+    "Dừng xử lý": "Handling stopped",
 }

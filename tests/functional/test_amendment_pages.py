@@ -81,6 +81,7 @@ def test_a_replacement_drafted_and_received_through_the_pages(signing_app):
     old_page = page(clerk, f"/documents/{copy.id}")
     assert 'data-status="replaced"' in old_page and "Đã bị thay thế" in old_page
     assert f'/documents/{replacement_id}"' in old_page
+    assert "Dừng xử lý" in old_page and "Đã được thay thế bằng văn bản" in old_page  # trail
     assert 'data-role="of"' in page(clerk, f"/documents/{replacement_id}")
     a_page = page(person(signing_app, "vanthu"), f"/outgoing/{doc.id}")
     assert 'data-status="replaced"' in a_page and f'/outgoing/{new_id}"' in a_page
