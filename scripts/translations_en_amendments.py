@@ -45,4 +45,5 @@ EN = {
     "Lý do": "Reason",
     "Trục liên thông / LGSP": "National axis / LGSP",
     "Dừng xử lý": "Handling stopped",
+    "Không gửi: đã thu hồi trước khi gửi được": "Not sent: recalled before it could be delivered",
 }

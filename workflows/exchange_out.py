@@ -362,8 +362,9 @@ def recall(session: Session, actor: Actor, storage: BlobStorage, document_id: in
     """The sender takes an issued document back from every recipient; commits.
 
     Queues a revocation package (BussinessDocType 1) to each agency the
-    document was sent to, records status 13 as sent; the answers (15 agreed,
-    16 refused) come back as status messages.
+    document reached, records status 13 as sent; the answers (15 agreed,
+    16 refused) come back as status messages. A package still waiting to be
+    delivered is cancelled instead: nothing reached that agency.
     """
     out = _outgoing(session, actor, document_id)
     if not actor.has("clerk", "office_head", "leader"):
@@ -384,13 +385,23 @@ def recall(session: Session, actor: Actor, storage: BlobStorage, document_id: in
                            "The document was not sent electronically to any agency."))
     recalled = set(session.scalars(select(ExchangeOutbox.recipient_organ_id).where(
         ExchangeOutbox.document_id == document_id, ExchangeOutbox.kind == "revocation")))
-    sent = [row for row in sent if row.recipient_organ_id not in recalled]
+    sent = [row for row in sent
+            if row.recipient_organ_id not in recalled and row.state != "cancelled"]
     if not sent:
         session.rollback()
         raise Conflict(Msg("Văn bản đã được thu hồi từ mọi cơ quan nhận.",
                            "The document was already recalled from every recipient."))
     now = utcnow()
     for row in sent:
+        if row.state != "delivered" and _cancel_undelivered(session, row, reason):
+            # Never reached the recipient (waiting for a retry, or given up):
+            # it is simply not sent. A revocation overtaking it would find
+            # nothing to take back, and the package would arrive after it.
+            session.add(ExchangeStatus(organization_id=out.document.organization_id,
+                                       direction="sent", edxml_document_id=row.edxml_document_id,
+                                       peer_organ_id=row.recipient_organ_id, code="13",
+                                       description=reason[:500], at=now))
+            continue
         header = _header(session, out, Organ(organ_id=row.recipient_organ_id,
                                              organ_name=_organ_name(session, row.recipient_organ_id)))
         message = DocumentMessage(header=header, trace_header_list=TraceHeaderList(
@@ -412,6 +423,20 @@ def recall(session: Session, actor: Actor, storage: BlobStorage, document_id: in
                           "recipients": [r.recipient_organ_id for r in sent]})
     session.commit()
     return len(sent)
+
+
+def _cancel_undelivered(session: Session, row: ExchangeOutbox, reason: str) -> bool:
+    """Cancel a package not delivered yet; False if a clock delivered it meanwhile.
+
+    A conditional update: a clock sending this row holds its lock until it
+    commits, and the condition is checked again after that (PostgreSQL), so
+    a package that did go out is recalled instead of being marked unsent.
+    """
+    cancelled = session.execute(update(ExchangeOutbox).where(
+        ExchangeOutbox.id == row.id, ExchangeOutbox.state.in_(("pending", "failed"))).values(
+        state="cancelled", last_error=f"Thu hồi trước khi gửi được: {reason}"[:500])).rowcount
+    session.refresh(row)
+    return bool(cancelled)
 
 
 # --- delivery --------------------------------------------------------------------

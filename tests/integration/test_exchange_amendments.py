@@ -15,6 +15,8 @@ the routing clock), on SQLite and PostgreSQL. What is checked:
 * A corrects one by công văn (BussinessDocType 2): B's copy is linked, not
   frozen, its route goes on; a correction of a copy B has not registered yet
   is registered on its own and leaves the copy waiting;
+* a recall of a package not delivered yet cancels it: no revocation
+  overtakes it, nothing reaches B;
 * what the draft form refuses (other type, not a công văn, not issued,
   recalled) and the packages B refuses (no earlier document named, another
   agency's document).
@@ -276,3 +278,19 @@ def test_b_refuses_malformed_amendment_packages(routing, agencies, bussiness, fi
     db.session.rollback()
     assert field in refused.value.field
     assert db.session.scalar(select(func.count()).select_from(ExchangeInbox)) == 0
+
+
+def test_a_recall_before_delivery_cancels_the_package(routing, agencies):
+    doc = issued_to_b(routing, "Công văn thu hồi khi chưa gửi đi")
+    assert exchange_out.recall(db.session, who("vanthu"), wiring.storage(), doc.id,
+                               "Phát hiện sai trước khi gửi") == 1
+    rows = db.session.scalars(select(ExchangeOutbox).where(
+        ExchangeOutbox.document_id == doc.id)).all()
+    assert [(r.kind, r.state) for r in rows] == [("edoc", "cancelled")]  # no revocation
+    report = clock(routing, agencies)
+    assert report.exchange_delivered == 0
+    assert exchange_in.pending(db.session, who("vanthu.stc")) == []
+    assert [c[1] for c in codes_at_a(doc)] == []  # nothing came back: nothing went
+    with pytest.raises(Conflict):  # and there is nothing left to recall
+        exchange_out.recall(db.session, who("vanthu"), wiring.storage(), doc.id, "Lần nữa")
+    db.session.rollback()
