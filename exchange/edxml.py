@@ -14,9 +14,9 @@ larger than the limit, parsed by defusedxml with any DOCTYPE forbidden (so
 entity expansion and external entities never run), and every missing or
 malformed part ends in ``ExchangeRefused`` with a reason, never a crash.
 
-Not done here: the XML-DSig ``edXML:Signature`` of the envelope is neither
-written nor checked (an incoming one is ignored). The attached PDFs carry
-their own signatures, which the receiving side validates.
+The XML-DSig ``edXML:Signature`` of the envelope is written and checked by
+``exchange.xmldsig`` (parsing here skips it). The attached PDFs carry their
+own signatures, which the receiving side validates.
 """
 from __future__ import annotations
 

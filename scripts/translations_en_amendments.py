@@ -45,5 +45,10 @@ EN = {
     "Lý do": "Reason",
     "Trục liên thông / LGSP": "National axis / LGSP",
     "Dừng xử lý": "Handling stopped",
+    "Gói tin được ký số bởi": "Package digitally signed by",
+    "nguyên vẹn từ khi ký": "unchanged since it was signed",
+    "Gói tin không có chữ ký số của cơ quan gửi (các tệp văn bản vẫn được kiểm tra chữ ký khi tiếp nhận).":
+        "The package carries no digital signature of the sender (the document files' "
+        "signatures are still checked on acceptance).",
     "Không gửi: đã thu hồi trước khi gửi được": "Not sent: recalled before it could be delivered",
 }

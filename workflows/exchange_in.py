@@ -32,7 +32,7 @@ from archive.inspection import Limits
 from archive.models import Document, Organization, Staff
 from archive.models import DocumentType as DocType
 from archive.storage import BlobStorage, store
-from exchange import edxml
+from exchange import edxml, xmldsig
 from exchange.axis import AxisAdapter
 from exchange.codes import STATUS_CODES
 from exchange.errors import ExchangeRefused
@@ -78,6 +78,7 @@ def receive(session: Session, storage: BlobStorage, payload: bytes, sender_organ
         if refused.field != "MessageHeader":
             raise
         return _receive_status(session, edxml.parse_status(payload), sender_organ_id)
+    xmldsig.verify(payload)  # a package altered after the sender sealed it is refused
     header = message.header
     if header.from_organ.organ_id != sender_organ_id:
         raise ExchangeRefused(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -36,7 +37,7 @@ from archive.identity import Actor
 from archive.models import Document, Organization, OutgoingDocument
 from archive.models import DocumentType as DocType
 from archive.storage import BlobStorage, store
-from exchange import edxml
+from exchange import edxml, xmldsig
 from exchange.model import (
     Attachment,
     Bussiness,
@@ -69,6 +70,7 @@ from exchange.transport import (
 
 __all__ = [
     "DeliveryReport",
+    "EnvelopeSeal",
     "Transports",
     "backoff",
     "deactivate_peer",
@@ -313,13 +315,22 @@ def _bussiness(session: Session, doc: Document, document_id: str) -> Bussiness:
                      replacement_info_list=(ReplacementInfo(earlier, sent_to),))
 
 
+@dataclass(frozen=True)
+class EnvelopeSeal:
+    """The agency key, open while issuing, to sign the envelope (XML-DSig, SHA-256)."""
+
+    sign_raw: Callable[[bytes], bytes]
+    certificate_der: bytes
+
+
 def queue_issued(session: Session, storage: BlobStorage, doc: Document,
-                 now: datetime | None = None) -> int:
+                 now: datetime | None = None, seal: EnvelopeSeal | None = None) -> int:
     """One edoc package per electronic recipient of a just-issued document (caller commits).
 
     Called inside the issuing transaction: if the issue rolls back, so does
     the outbox. A replacement or correction travels as such (``_bussiness``).
-    Returns the number of packages queued.
+    With ``seal`` (the agency key the clerk just unlocked) each package
+    carries the envelope signature. Returns the number of packages queued.
     """
     rows = recipients(session, doc.id)
     if not rows:
@@ -332,9 +343,12 @@ def queue_issued(session: Session, storage: BlobStorage, doc: Document,
         message = DocumentMessage(header=header, attachments=files, trace_header_list=TraceHeaderList(
             trace_headers=(TraceHeader(header.from_organ.organ_id, now),),
             bussiness=_bussiness(session, doc, header.document_id)))
+        payload = edxml.build_package(message)
+        if seal is not None:
+            payload = xmldsig.sign(payload, seal.sign_raw, seal.certificate_der)
         _queue(session, storage, kind="edoc", organization_id=doc.organization_id,
                recipient=rec.organ_id, edxml_id=header.document_id,
-               payload=edxml.build_package(message), document_id=doc.id)
+               payload=payload, document_id=doc.id)
     return len(rows)
 
 

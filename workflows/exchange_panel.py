@@ -26,7 +26,9 @@ from archive.exchange_models import (
 from archive.identity import Actor
 from archive.models import Document, Organization, OutgoingDocument
 from archive.storage import BlobStorage
+from exchange import xmldsig
 from exchange.model import Attachment, DocumentMessage
+from exchange.xmldsig import EnvelopeSignature
 from workflows import amendments, exchange_in, exchange_out
 
 __all__ = ["Agency", "ReceivedPackage", "RecipientState", "SendingPanel", "agencies",
@@ -50,6 +52,7 @@ class ReceivedPackage:
     fields: dict
     sender_name: str
     amends: "EarlierCopy | None" = None
+    envelope: EnvelopeSignature | None = None  # who sealed the package (XML-DSig), if anyone
 
 
 @dataclass
@@ -115,7 +118,8 @@ def received_package(session: Session, actor: Actor, storage: BlobStorage, inbox
                            fields=exchange_in.prefill(session, message, today),
                            sender_name=message.header.from_organ.organ_name
                            or _name(session, row.sender_organ_id),
-                           amends=earlier_copy(session, row, message))
+                           amends=earlier_copy(session, row, message),
+                           envelope=xmldsig.verify(storage.get(row.package_sha256)))
 
 
 def earlier_copy(session: Session, row: ExchangeInbox,

@@ -333,11 +333,20 @@ def issue_outgoing(session: Session, actor: Actor, inputs: SigningInputs, docume
                                   "level": sealed.level, "fallback": sealed.fallback_reason,
                                   "attachments": len(drafts)})
             amendments.apply_issued(session, actor, doc, now)
-            exchange_out.queue_issued(session, inputs.storage, doc, now)
+            exchange_out.queue_issued(session, inputs.storage, doc, now,
+                                      _envelope_seal(key.signer))
             return ids
 
         inputs.routing.complete(session, actor, task.id, {"decision": "issue"}, attach=attach)
     return out.document
+
+
+def _envelope_seal(signer) -> exchange_out.EnvelopeSeal:
+    """The open agency key as the edXML envelope's signer (same key as the PDF seal)."""
+    import asyncio
+    return exchange_out.EnvelopeSeal(
+        sign_raw=lambda data: asyncio.run(signer.async_sign_raw(data, "sha256")),
+        certificate_der=signer.signing_cert.dump())
 
 
 def _add_file(session: Session, storage: BlobStorage, doc: Document, role: str, name: str,

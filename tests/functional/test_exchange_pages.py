@@ -88,6 +88,7 @@ def test_b_clerk_accepts_one_package_and_refuses_another(signing_app):
 
     inbox_id = _inbox_id(accepted)
     shown = page(clerk, f"/exchange/{inbox_id}")
+    assert "Gói tin được ký số bởi" in shown  # A's agency key sealed the envelope
     values = _form_values(shown, "accept-form")
     assert values["subject"] == accepted.subject and values["channel"] == "exchange"
     assert values["code_number"] == accepted.code_number

@@ -33,8 +33,9 @@ from app.extensions import db
 from archive.amendment_models import DocumentAmendment
 from archive.errors import Conflict, InvalidInput
 from archive.exchange_models import ExchangeInbox, ExchangeOutbox
-from archive.models import Document, OutgoingDocument, ProcessingNote, ProcessInstance, Task
-from exchange import edxml
+from archive.models import (Document, OutgoingDocument, ProcessingNote, ProcessInstance,
+                            SignatureRecord, SigningCredential, Task)
+from exchange import edxml, xmldsig
 from exchange.errors import ExchangeRefused
 from exchange.model import Bussiness, ReplacementInfo, TraceHeaderList
 from tests.integration.test_exchange_direct import (B_ORGAN, agencies, b_route,  # noqa: F401
@@ -294,3 +295,24 @@ def test_a_recall_before_delivery_cancels_the_package(routing, agencies):
     with pytest.raises(Conflict):  # and there is nothing left to recall
         exchange_out.recall(db.session, who("vanthu"), wiring.storage(), doc.id, "Lần nữa")
     db.session.rollback()
+
+
+def test_packages_are_sealed_by_the_agency_key_and_checked_on_receipt(routing, agencies):
+    doc = issued_to_b(routing, "Công văn có chữ ký số trên gói tin")
+    row = db.session.scalar(select(ExchangeOutbox).where(
+        ExchangeOutbox.document_id == doc.id, ExchangeOutbox.kind == "edoc"))
+    payload = wiring.storage().get(row.package_sha256)
+    seal = db.session.scalar(select(SignatureRecord).where(
+        SignatureRecord.document_id == doc.id, SignatureRecord.kind == "seal"))
+    envelope = xmldsig.verify(payload)  # the same key as the PDF's agency signature
+    assert envelope is not None
+    assert envelope.certificate_der == db.session.get(SigningCredential,
+                                                      seal.credential_id).certificate
+    altered = payload.replace(doc.subject.encode(), "Công văn đã bị sửa".encode(), 1)
+    with pytest.raises(ExchangeRefused, match="altered"):
+        exchange_in.receive(db.session, wiring.storage(), altered, DEMO_ORGAN_ID)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(ExchangeInbox)) == 0
+    delivered(routing, agencies)  # the real one goes through
+    assert [p.edxml_document_id for p in exchange_in.pending(
+        db.session, who("vanthu.stc"))] == [sent_id(doc)]
