@@ -37,9 +37,8 @@ from sqlalchemy import select
 import config
 from app import create_app, wiring
 from app.extensions import db
-from archive import directory
-from archive.identity import Actor
-from archive.models import Department, Document, OutgoingDocument, SignatureRecord, Task
+from archive.models import Document, OutgoingDocument, SignatureRecord, Task
+from tests.archive_support import dept, staff_id, who
 from tests.conftest import incoming_fields, unique_pdf
 from tests.signing_support import PIN, app_config_for, provision_signing
 from workflows import dashboard, inbox, incoming, issuing, outgoing
@@ -56,18 +55,6 @@ JUNE = sr.Period(D(2026, 6, 1), D(2026, 6, 30))
 def at(day: date, hour: int, minute: int = 0) -> datetime:
     """A moment of local day ``day`` in Vietnam."""
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=VN)
-
-
-def who(username: str) -> Actor:
-    return Actor.of(directory.find_staff(db.session, username))
-
-
-def staff_id(username: str) -> int:
-    return directory.find_staff(db.session, username).id
-
-
-def dept(abbrev: str) -> int:
-    return db.session.scalar(select(Department.id).where(Department.abbreviation == abbrev))
 
 
 @pytest.fixture
