@@ -12,15 +12,13 @@ bus's own guide before going live; nothing here is certified.
 from __future__ import annotations
 
 import json
-import ssl
-import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
 
 from exchange import edxml
 from exchange.axis import Incoming, message_type
-from exchange.transport import DEFAULT_TIMEOUT, DeliveryRefused, TransportError
+from exchange.transport import DEFAULT_TIMEOUT, call, tls_context
 
 DEFAULT_PATHS = {
     "send": "/v1/sendEdoc",
@@ -41,10 +39,7 @@ class LgspRestAdapter:
         self.headers = {"X-SystemId": system_id, "X-SecretKey": secret_key}
         self.timeout = timeout
         self.paths = {**DEFAULT_PATHS, **(paths or {})}
-        self.context = None
-        if ca_file:
-            self.context = ssl.create_default_context()
-            self.context.load_verify_locations(cafile=ca_file)
+        self.context = tls_context(ca_file)
 
     # --- sending ----------------------------------------------------------------
 
@@ -88,17 +83,7 @@ class LgspRestAdapter:
         if content_type:
             headers["Content-Type"] = content_type
         request = urllib.request.Request(url, data=body, method=method, headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout,
-                                        context=self.context) as response:
-                return response.read()
-        except urllib.error.HTTPError as error:
-            detail = error.read(300).decode("utf-8", "replace")
-            if 400 <= error.code < 500:
-                raise DeliveryRefused(f"LGSP {path}: HTTP {error.code}: {detail}") from None
-            raise TransportError(f"LGSP {path}: HTTP {error.code}: {detail}") from None
-        except (urllib.error.URLError, OSError) as error:
-            raise TransportError(f"LGSP {path}: {type(error).__name__}: {error}") from None
+        return call(request, self.timeout, self.context, f"LGSP {path}")
 
 
 def _multipart(fields: dict[str, str], file_field: str, filename: str,

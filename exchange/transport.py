@@ -76,28 +76,46 @@ class HttpsTransport:
         self.token = token
         self.our_organ_id = our_organ_id
         self.timeout = timeout
-        # A private CA (a province's own) is trusted on top of, not instead of,
-        # the system's: peers with public certificates keep working.
-        self.context = None
-        if ca_file:
-            self.context = ssl.create_default_context()
-            self.context.load_verify_locations(cafile=ca_file)
+        self.context = tls_context(ca_file)
 
     def deliver(self, peer_organ_id: str, payload: bytes) -> None:
         request = urllib.request.Request(self.url, data=payload, method="POST", headers={
             "Authorization": f"Bearer {self.token}", "X-Organ-Id": self.our_organ_id,
             "Content-Type": "application/xml"})
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout,
-                                        context=self.context) as response:
-                response.read()
-        except urllib.error.HTTPError as error:
-            detail = _body(error)
-            if 400 <= error.code < 500:
-                raise DeliveryRefused(f"HTTP {error.code}: {detail}") from None
-            raise TransportError(f"HTTP {error.code}: {detail}") from None
-        except (urllib.error.URLError, OSError) as error:  # refused, DNS, timeout
-            raise TransportError(f"{type(error).__name__}: {error}") from None
+        call(request, self.timeout, self.context)
+
+
+def tls_context(ca_file: str | None) -> ssl.SSLContext | None:
+    """The system's trust, plus a private CA (a province's own) when one is given.
+
+    Added to, not instead of, the system's CAs: peers with public
+    certificates keep working. None = urllib's default context.
+    """
+    if not ca_file:
+        return None
+    context = ssl.create_default_context()
+    context.load_verify_locations(cafile=ca_file)
+    return context
+
+
+def call(request: urllib.request.Request, timeout: float, context: ssl.SSLContext | None,
+         label: str = "") -> bytes:
+    """Send an HTTP request and read the answer, in the three outcomes of a transport.
+
+    2xx returns the body; 4xx raises ``DeliveryRefused`` (retrying will not
+    help); 5xx, no connection, DNS failure or timeout raise ``TransportError``.
+    """
+    prefix = f"{label}: " if label else ""
+    try:
+        with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
+            return response.read()
+    except urllib.error.HTTPError as error:
+        detail = _body(error)
+        if 400 <= error.code < 500:
+            raise DeliveryRefused(f"{prefix}HTTP {error.code}: {detail}") from None
+        raise TransportError(f"{prefix}HTTP {error.code}: {detail}") from None
+    except (urllib.error.URLError, OSError) as error:  # refused, DNS, timeout
+        raise TransportError(f"{prefix}{type(error).__name__}: {error}") from None
 
 
 def _body(error: urllib.error.HTTPError) -> str:

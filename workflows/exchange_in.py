@@ -49,7 +49,7 @@ __all__ = [
     "pending",
     "poll_axis",
     "prefill",
-    "receive", "receive_from_peer",
+    "receive", "receive_from_peer", "received_document",
     "refuse",
     "statuses",
     "sync_route_statuses",
@@ -198,15 +198,21 @@ def _receive_status(session: Session, status, sender_organ_id: str) -> ExchangeS
     return row
 
 
+def received_document(session: Session, organization_id: int, sender_organ_id: str,
+                      edxml_document_id: str) -> ExchangeInbox | None:
+    """Our agency's copy of a sender's document (its edoc package row), if it came."""
+    return session.scalar(select(ExchangeInbox).where(
+        ExchangeInbox.organization_id == organization_id,
+        ExchangeInbox.sender_organ_id == sender_organ_id,
+        ExchangeInbox.edxml_document_id == edxml_document_id, ExchangeInbox.kind == "edoc"))
+
+
 def _apply_recall(session: Session, storage: BlobStorage, row: ExchangeInbox,
                   message: DocumentMessage, now: datetime) -> None:
     """Take back what the recall names and answer 15, or 16 when it cannot."""
     reason = message.trace_header_list.bussiness.bussiness_doc_reason
-    original = session.scalar(select(ExchangeInbox).where(
-        ExchangeInbox.organization_id == row.organization_id,
-        ExchangeInbox.sender_organ_id == row.sender_organ_id,
-        ExchangeInbox.edxml_document_id == row.edxml_document_id,
-        ExchangeInbox.kind == "edoc"))
+    original = received_document(session, row.organization_id, row.sender_organ_id,
+                                 row.edxml_document_id)
     answer, note = "16", "Không có văn bản để thu hồi"
     if original is not None and original.state == "pending":
         original.state, original.reason, original.decided_at = "recalled", reason[:500], now
@@ -422,10 +428,8 @@ def _apply_amendment(session: Session, storage: BlobStorage, row: ExchangeInbox,
     correction is registered on its own. No copy here: nothing more.
     """
     kind = amendments.KIND_BY_BUSSINESS_TYPE[row.business_type]
-    earlier = session.scalar(select(ExchangeInbox).where(
-        ExchangeInbox.organization_id == row.organization_id,
-        ExchangeInbox.sender_organ_id == row.sender_organ_id,
-        ExchangeInbox.edxml_document_id == row.amends_edxml_id, ExchangeInbox.kind == "edoc"))
+    earlier = received_document(session, row.organization_id, row.sender_organ_id,
+                                row.amends_edxml_id)
     if earlier is None:
         return
     reason = message.trace_header_list.bussiness.bussiness_doc_reason

@@ -127,10 +127,8 @@ def earlier_copy(session: Session, row: ExchangeInbox,
     """For a replacement or correction: what we hold of the earlier document."""
     if not row.amends_edxml_id:
         return None
-    earlier = session.scalar(select(ExchangeInbox).where(
-        ExchangeInbox.organization_id == row.organization_id,
-        ExchangeInbox.sender_organ_id == row.sender_organ_id,
-        ExchangeInbox.edxml_document_id == row.amends_edxml_id, ExchangeInbox.kind == "edoc"))
+    earlier = exchange_in.received_document(session, row.organization_id, row.sender_organ_id,
+                                            row.amends_edxml_id)
     reason = message.trace_header_list.bussiness.bussiness_doc_reason if message else ""
     return EarlierCopy(kind=amendments.KIND_BY_BUSSINESS_TYPE.get(row.business_type, "replace"),
                        edxml_document_id=row.amends_edxml_id,
